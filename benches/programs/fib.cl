@@ -1,0 +1,4 @@
+; fib(32): call-heavy, non-tail recursion.
+(define (fib n)
+  (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+(print (fib 32))

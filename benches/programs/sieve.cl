@@ -1,0 +1,16 @@
+; Sieve of Eratosthenes over a vector, 10 rounds up to 10^6.
+(define (sieve n)
+  (let ((flags (make-vector (+ n 1) true)) (count 0) (i 2))
+    (while (<= i n)
+      (if (vector-ref flags i)
+          (begin
+            (set! count (+ count 1))
+            (let ((j (* i i)))
+              (while (<= j n)
+                (vector-set! flags j false)
+                (set! j (+ j i))))))
+      (set! i (+ i 1)))
+    count))
+(define total 0)
+(dotimes (r 10) (set! total (+ total (sieve 1000000))))
+(print total)

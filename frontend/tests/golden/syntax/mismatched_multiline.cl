@@ -1,0 +1,3 @@
+(define (f x)
+  (let ((y [x 1)))
+    y))

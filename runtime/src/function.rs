@@ -1,0 +1,41 @@
+//! A loaded function: a bytecode `Proto` plus its constants as heap values
+//! and the per-function state tiers attach to.
+//!
+//! Functions are owned by the runtime (boxed, so their address is stable)
+//! and never freed while it lives: closures point at them directly, and so
+//! will compiled code. Their constants are GC roots.
+
+use crate::value::Value;
+use claudelang_frontend::bytecode::Proto;
+use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+pub struct Function {
+    pub proto: Arc<Proto>,
+    pub consts: Box<[Value]>,
+    pub children: Box<[NonNull<Function>]>,
+    /// Index in the runtime's function table (stable id for tiers and
+    /// profilers).
+    pub id: u32,
+    /// Calls into this function (the tier manager's hot counter lives here).
+    pub calls: Cell<u64>,
+    /// Loop back-edges taken inside this function.
+    pub backedges: Cell<u64>,
+    /// Per-instruction type feedback: bit set of value tags seen by the
+    /// instruction at that pc (arithmetic and comparisons). Reserved for
+    /// the native tier's speculation.
+    pub feedback: Box<[Cell<u16>]>,
+}
+
+impl Function {
+    pub fn name(&self) -> &str {
+        self.proto.display_name()
+    }
+
+    /// `file:line` where the function was defined.
+    pub fn location(&self) -> String {
+        let (line, _) = self.proto.source.line_col(self.proto.span.start);
+        format!("{}:{}", self.proto.source.name, line)
+    }
+}

@@ -1,0 +1,17 @@
+//! The ClaudeLang runtime: values, the GC heap, the bytecode interpreter,
+//! builtins, effects, and the embedding API (`Runtime`).
+
+pub mod builtins;
+pub mod effects;
+pub mod error;
+pub mod function;
+pub mod heap;
+mod interp;
+pub mod names;
+pub mod printer;
+pub mod runtime;
+pub mod value;
+
+pub use error::{Exn, RuntimeError};
+pub use runtime::{Config, Error, Runtime, Unit};
+pub use value::Value;

@@ -1,0 +1,12 @@
+; a hot function first sees ints, then floats, then ints again
+(define (add a b) (+ a b))
+(define s 0)
+(dotimes (i 10000) (set! s (add s 1)))
+(print s (add 1.5 2) (add 1 2))
+(define t 0)
+(dotimes (i 10000) (set! t (add t (if (< i 5000) 1 0.5))))
+(print t)
+(define (f x) (if (int? x) (* x 2) (string-concat x "!")))
+(define out [])
+(dotimes (i 5000) (set! out (cons (f i) out)))
+(print (head out) (f "hey"))

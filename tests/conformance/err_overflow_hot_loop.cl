@@ -1,0 +1,11 @@
+; an overflow deep inside a hot loop, after many successful iterations
+(define (grow start n)
+  (let ((x start) (i 0))
+    (while (< i n)
+      (set! x (+ x 1000000000000))
+      (set! i (+ i 1)))
+    x))
+(print (grow 0 1000))
+(print (grow 9223372036854775807 0))
+(print (grow 9200000000000000000 100000))
+(print "unreachable")

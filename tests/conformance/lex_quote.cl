@@ -1,0 +1,10 @@
+; quote and the ' shorthand
+(print 'abc (symbol? 'abc))
+(print '(1 2 (3 4) x))
+(print '[a b] (list? '[a b]))
+(print (quote (+ 1 2)) (head '(+ 1 2)) (symbol? (head '(+ 1 2))))
+(print '5 '-2.5 (length '(a (b c) d)))
+(print (= '(1 2) [1 2]) (= 'x (string->symbol "x")))
+(print '() (empty? '()) (list? '()))
+(print '(a, b ,c) '(1.5 2e20))
+(print (map (lambda (s) (symbol? s)) '(p q)))

@@ -1,0 +1,11 @@
+; tail calls through a variable, a parameter and a closure in a let
+(define (step n k) (if (= n 0) (k 'finished) (step-var (- n 1) k)))
+(define step-var step)
+(print (step 1000000 (lambda (x) x)))
+(define (self-apply f n) (if (= n 0) 0 (f f (- n 1))))
+(print (self-apply self-apply 1000000))
+(define (make-looper)
+  (let ((self nil))
+    (set! self (lambda (n acc) (if (= n 0) acc (self (- n 1) (+ acc 2)))))
+    self))
+(print ((make-looper) 1000000 0))

@@ -1,0 +1,15 @@
+; the last form of a let body and of a function body with inner defines
+(define (loop n acc)
+  (let ((m (- n 1)))
+    (if (< m 0)
+        acc
+        (loop m (+ acc 1)))))
+(print (loop 1000000 0))
+(define (outer n)
+  (define (inner k) (if (= k 0) 'ok (inner (- k 1))))
+  (inner n))
+(print (outer 1000000))
+(define (letrec-loop n)
+  (let ((go (lambda (k acc) (if (= k 0) acc (go (- k 1) (+ acc 3))))))
+    (go n 0)))
+(print (letrec-loop 1000000))
