@@ -123,6 +123,13 @@ opcodes! {
     Effect { base: Reg, nargs: u8, name: KIdx } => "R[base] := perform effect K[name](R[base] .. R[base+nargs-1])",
     Return { src: Reg } => "return R[src]",
 
+    VecRef { dst: Reg, v: Reg, i: Reg } => "R[dst] := (vector-ref R[v] R[i])",
+    VecSet { v: Reg, i: Reg, x: Reg } => "(vector-set! R[v] R[i] R[x]); its value, nil, is not stored",
+    Car { dst: Reg, src: Reg } => "R[dst] := (head R[src])",
+    Cdr { dst: Reg, src: Reg } => "R[dst] := (tail R[src])",
+    Cons { dst: Reg, h: Reg, t: Reg } => "R[dst] := (cons R[h] R[t])",
+    IsEmpty { dst: Reg, src: Reg } => "R[dst] := (empty? R[src])",
+
     MakeList { dst: Reg, base: Reg, n: u16 } => "R[dst] := list of R[base] .. R[base+n-1]",
     DotimesInit { count: Reg } => "error unless R[count] is an int (the dotimes count)",
 
@@ -197,6 +204,9 @@ pub struct Proto {
     pub spans: Vec<Span>,
     pub consts: Vec<Const>,
     pub children: Vec<Arc<Proto>>,
+    /// `(pc, variable name)` of each cell read, for the message when it
+    /// finds the variable uninitialized.
+    pub cell_reads: Vec<(u32, Box<str>)>,
     pub captures: Vec<Capture>,
     /// Span of the whole function form (used for `file:line` in listings).
     pub span: Span,
@@ -207,6 +217,11 @@ pub struct Proto {
 }
 
 impl Proto {
+    /// The variable a `GetCell`/`GetUpcell` at `pc` reads.
+    pub fn cell_name(&self, pc: usize) -> &str {
+        self.cell_reads.iter().find(|(p, _)| *p as usize == pc).map(|(_, n)| &**n).unwrap_or("variable")
+    }
+
     /// A human name for listings and stack traces.
     pub fn display_name(&self) -> &str {
         match &self.name {

@@ -27,6 +27,10 @@ pub struct TraceFrame {
     pub function: String,
     /// `file:line:col` of the form being evaluated in that frame, if known.
     pub location: Option<String>,
+    /// How many more identical frames follow this one.
+    pub repeats: usize,
+    pub(crate) func_id: u32,
+    pub(crate) pc: u32,
 }
 
 /// A runtime error as the user sees it.
@@ -65,6 +69,9 @@ impl RuntimeError {
                 match &f.location {
                     Some(l) => out.push_str(&format!("  at {} ({})\n", f.function, l)),
                     None => out.push_str(&format!("  at {}\n", f.function)),
+                }
+                if f.repeats > 0 {
+                    out.push_str(&format!("  ... the frame above repeated {} more times\n", f.repeats));
                 }
             }
             if self.trace_omitted > 0 {

@@ -15,6 +15,12 @@ pub struct Function {
     pub proto: Arc<Proto>,
     pub consts: Box<[Value]>,
     pub children: Box<[NonNull<Function>]>,
+    /// `proto.code`, cached: the interpreter reloads it on every call.
+    pub code: *const claudelang_frontend::Op,
+    /// Registers the frame needs (`proto.nregs`), cached likewise.
+    pub nregs: u16,
+    /// The argument count when it is fixed; `u16::MAX` for rest params.
+    pub fixed_arity: u16,
     /// Index in the runtime's function table (stable id for tiers and
     /// profilers).
     pub id: u32,

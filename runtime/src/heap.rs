@@ -52,6 +52,8 @@ pub struct HeapStats {
     pub live_objects: usize,
     pub live_bytes: usize,
     pub allocated_bytes_total: u64,
+    /// The most bytes held at once (checked at each collection).
+    pub peak_bytes: usize,
     pub freed_objects_total: u64,
 }
 
@@ -91,7 +93,12 @@ impl Heap {
     }
 
     pub fn stats(&self) -> HeapStats {
-        HeapStats { live_objects: self.objects, live_bytes: self.bytes, ..self.stats }
+        HeapStats {
+            live_objects: self.objects,
+            live_bytes: self.bytes,
+            peak_bytes: self.stats.peak_bytes.max(self.bytes),
+            ..self.stats
+        }
     }
 
     /// Bytes currently held by objects, garbage not yet swept included.
@@ -173,6 +180,7 @@ impl Heap {
     /// Traces everything reachable from the marked roots, then frees the
     /// rest. Returns the number of objects freed.
     pub fn finish_collection(&mut self) -> usize {
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes);
         while let Some(v) = self.gray.pop() {
             match v {
                 Value::Cons(c) => {

@@ -190,10 +190,18 @@ impl Runtime {
             if err.span.is_none() && !p.is_builtin {
                 err.span = span.map(|s| (p.source.clone(), s));
             }
+            // Consecutive identical frames (deep recursion) collapse into
+            // one line with a repeat count, so the 20 lines stay useful.
+            if let Some(last) = err.trace.last_mut() {
+                if last.func_id == f.id && last.pc == fr.pc && err.trace_omitted == 0 {
+                    last.repeats += 1;
+                    continue;
+                }
+            }
             if err.trace.len() < MAX_TRACE_FRAMES {
                 let location = if p.is_builtin { None } else { span.map(|s| p.source.location(s.start)) };
                 let function = if p.is_builtin { format!("{} (builtin)", p.display_name()) } else { p.display_name().to_string() };
-                err.trace.push(TraceFrame { function, location });
+                err.trace.push(TraceFrame { function, location, repeats: 0, func_id: f.id, pc: fr.pc });
             } else {
                 err.trace_omitted += 1;
             }
@@ -220,7 +228,7 @@ impl Runtime {
             // SAFETY: functions live as long as the runtime; the reference
             // is not tied to `self` so the loop can keep mutating it.
             let func: &Function = unsafe { &*fr.func.as_ptr() };
-            let code = func.proto.code.as_ptr();
+            let code = func.code;
             let consts = func.consts.as_ptr();
             let fbase = fr.base as usize;
             let mut pc = fr.pc as usize;
@@ -350,7 +358,7 @@ impl Runtime {
                                 _ => throw!(exn("internal error: upvalue is not a cell")),
                             };
                             if let Value::Undef = v {
-                                throw!(uninitialized("variable"));
+                                throw!(uninitialized(func.proto.cell_name(pc - 1)));
                             }
                             r!(dst) = v;
                         }
@@ -368,7 +376,7 @@ impl Runtime {
                                 _ => throw!(exn("internal error: register is not a cell")),
                             };
                             if let Value::Undef = v {
-                                throw!(uninitialized("variable"));
+                                throw!(uninitialized(func.proto.cell_name(pc - 1)));
                             }
                             r!(dst) = v;
                         }
@@ -466,6 +474,27 @@ impl Runtime {
 
                         Op::Call { base: b, nargs } => {
                             save_pc!();
+                            // Fast path: a closure with fixed arity whose
+                            // frame fits in the stack we already have.
+                            if let Value::Closure(c) = r!(b) {
+                                let f = &*c.func.as_ptr();
+                                let slot = fbase + b as usize;
+                                let top = slot + 1 + f.nregs as usize;
+                                if f.fixed_arity == nargs
+                                    && top <= self.stack.len()
+                                    && self.frames.len() < self.config.max_frames
+                                {
+                                    for i in slot + 1 + nargs as usize..top {
+                                        *self.stack.as_mut_ptr().add(i) = Value::Nil;
+                                    }
+                                    self.frames.push(Frame { func: c.func, closure: c, pc: 0, base: slot as u32 + 1 });
+                                    f.calls.set(f.calls.get() + 1);
+                                    if self.heap.should_collect() {
+                                        self.collect_garbage();
+                                    }
+                                    continue 'frame;
+                                }
+                            }
                             let slot = fbase + b as usize;
                             match tri!(self.dispatch_call(slot, nargs as usize, false)) {
                                 Called::Pushed => {}
@@ -529,6 +558,49 @@ impl Runtime {
                             continue 'frame;
                         }
 
+                        Op::VecRef { dst, v, i } => {
+                            r!(dst) = match (r!(v), r!(i)) {
+                                (Value::Vector(vec), Value::Int(k)) if (k as u64) < vec.len() as u64 => {
+                                    vec.get(k as usize).unwrap_unchecked()
+                                }
+                                (x, y) => tri!(self.native2(B::VectorRef, &[x, y])),
+                            }
+                        }
+                        Op::VecSet { v, i, x } => match (r!(v), r!(i)) {
+                            (Value::Vector(vec), Value::Int(k)) if (k as u64) < vec.len() as u64 => {
+                                vec.set(k as usize, r!(x));
+                            }
+                            (a, b) => {
+                                tri!(self.native2(B::VectorSet, &[a, b, r!(x)]));
+                            }
+                        },
+                        Op::Car { dst, src } => {
+                            r!(dst) = match r!(src) {
+                                Value::Cons(c) => c.head,
+                                x => tri!(self.native2(B::Head, &[x])),
+                            }
+                        }
+                        Op::Cdr { dst, src } => {
+                            r!(dst) = match r!(src) {
+                                Value::Cons(c) => c.tail,
+                                x => tri!(self.native2(B::Tail, &[x])),
+                            }
+                        }
+                        Op::Cons { dst, h, t } => {
+                            safepoint!();
+                            r!(dst) = match r!(t) {
+                                t @ (Value::Cons(_) | Value::Empty) => self.heap.cons(r!(h), t),
+                                t => tri!(self.native2(B::Cons, &[r!(h), t])),
+                            }
+                        }
+                        Op::IsEmpty { dst, src } => {
+                            r!(dst) = match r!(src) {
+                                Value::Empty => Value::Bool(true),
+                                Value::Cons(_) => Value::Bool(false),
+                                x => tri!(self.native2(B::IsEmpty, &[x])),
+                            }
+                        }
+
                         Op::MakeList { dst, base: b, n } => {
                             safepoint!();
                             let items = fbase + b as usize..fbase + b as usize + n as usize;
@@ -554,13 +626,22 @@ impl Runtime {
                             _ => throw!(exn("internal error: Tail of a non-cons")),
                         },
                         Op::NoMatch { src } => {
-                            let shown = printer::to_quoted(r!(src), &self.names).unwrap_or_else(|e| e.message);
+                            let mut shown = String::new();
+                            printer::write_brief(&mut shown, r!(src), Some(&self.names), printer::BRIEF_CHARS);
                             throw!(exn(format!("no match for {shown}")));
                         }
                     }
                 }
             }
         }
+    }
+
+    /// A builtin's full implementation, for the slow paths of the
+    /// instructions that inline its common case.
+    #[cold]
+    fn native2(&mut self, id: B, args: &[Value]) -> Result<Value, Exn> {
+        let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
+        call_native(id as u16, &mut ctx, args)
     }
 
     /// Performs a tail call from the running frame: the callee and its

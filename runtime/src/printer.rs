@@ -513,6 +513,8 @@ mod tests {
     }
 
     #[test]
+    // The tie cases are written as their exact binary values on purpose.
+    #[allow(clippy::excessive_precision)]
     fn floats_print_per_section_5() {
         for (x, text) in [
             (3.0, "3.0"),

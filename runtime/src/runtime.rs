@@ -127,8 +127,8 @@ pub struct Runtime {
 // into memory the Runtime owns exclusively; none is shared with another
 // runtime, so moving the whole Runtime to another thread is sound. It is
 // not Sync: one thread at a time. Host functions and effect handlers are
-// `Rc`, which is why registering them requires the closures to be usable
-// from whichever thread runs the runtime.
+// held in `Rc`s that never leave the runtime, and registering one requires
+// the closure itself to be `Send`.
 unsafe impl Send for Runtime {}
 
 const PRELUDE: &str = include_str!("prelude.cl");
@@ -266,7 +266,7 @@ impl Runtime {
         name: &str,
         min: u8,
         max: Option<u8>,
-        f: impl Fn(&mut NativeCtx, &[Value]) -> Result<Value, String> + 'static,
+        f: impl Fn(&mut NativeCtx, &[Value]) -> Result<Value, String> + Send + 'static,
     ) -> Result<(), String> {
         if claudelang_frontend::builtins::lookup(name).is_some() {
             return Err(format!("cannot redefine builtin {name}"));
@@ -285,7 +285,7 @@ impl Runtime {
     pub fn set_effect_handler(
         &mut self,
         name: &str,
-        h: impl Fn(&mut effects::EffectCtx, &[Value]) -> Result<Value, Exn> + 'static,
+        h: impl Fn(&mut effects::EffectCtx, &[Value]) -> Result<Value, Exn> + Send + 'static,
     ) {
         let id = self.names.intern(name);
         self.effects.insert(id, Rc::new(h));
@@ -316,6 +316,9 @@ impl Runtime {
         let feedback = (0..proto.code.len()).map(|_| std::cell::Cell::new(0)).collect();
         let f = Box::new(Function {
             id: self.functions.len() as u32,
+            code: proto.code.as_ptr(),
+            nregs: proto.nregs,
+            fixed_arity: if proto.has_rest { u16::MAX } else { proto.nparams },
             proto,
             consts,
             children,
@@ -401,10 +404,6 @@ impl Runtime {
             *v = Value::Nil;
         }
         self.heap.finish_collection()
-    }
-
-    pub(crate) fn native_ctx(&mut self) -> NativeCtx<'_> {
-        NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out }
     }
 
     /// Checks arity for a builtin or host function id.

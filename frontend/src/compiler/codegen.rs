@@ -50,6 +50,7 @@ struct FnGen<'c, 'a> {
     spans: Vec<Span>,
     consts: Vec<Const>,
     children: Vec<Arc<Proto>>,
+    cell_reads: Vec<(u32, Box<str>)>,
     regs: HashMap<BindingId, Reg>,
     free: &'c [BindingId],
     free_reg: u32,
@@ -82,6 +83,7 @@ fn try_gen(ctx: &Ctx, lam: &Lambda, captures: Vec<Capture>, allow_fused: bool) -
         spans: Vec::new(),
         consts: Vec::new(),
         children: Vec::new(),
+        cell_reads: Vec::new(),
         regs: HashMap::new(),
         free: &lam.free,
         free_reg: 0,
@@ -117,6 +119,7 @@ fn try_gen(ctx: &Ctx, lam: &Lambda, captures: Vec<Capture>, allow_fused: bool) -
         spans: g.spans,
         consts: g.consts,
         children: g.children,
+        cell_reads: g.cell_reads,
         captures,
         span: lam.span,
         source: ctx.source.clone(),
@@ -275,9 +278,33 @@ impl FnGen<'_, '_> {
         self.expr(last, dst, tail)
     }
 
+    /// Evaluates `e` for its effects only.
     fn discard(&mut self, e: &Expr) -> GR<()> {
-        if matches!(e.kind, ExprKind::Const(_) | ExprKind::Empty | ExprKind::Local { checked: false, .. }) {
-            return Ok(());
+        let mark = self.free_reg as Reg;
+        match &e.kind {
+            ExprKind::Const(_) | ExprKind::Empty | ExprKind::Local { checked: false, .. } => return Ok(()),
+            ExprKind::SetLocal(b, v) => return self.set_local(*b, v, e.span),
+            ExprKind::SetGlobal(g, v) | ExprKind::DefGlobal(g, v) => {
+                let r = self.operand(v, &[])?;
+                let op = if matches!(e.kind, ExprKind::SetGlobal(..)) {
+                    Op::SetGlobal { g: *g, src: r }
+                } else {
+                    Op::DefGlobal { g: *g, src: r }
+                };
+                self.emit(op, e.span);
+                self.free_to(mark);
+                return Ok(());
+            }
+            ExprKind::CallBuiltin(id, args) if *id == B::VectorSet as u16 && args.len() == 3 => {
+                let later: Vec<&Expr> = args.iter().collect();
+                let v = self.operand(&args[0], &later[1..])?;
+                let i = self.operand(&args[1], &later[2..])?;
+                let x = self.operand(&args[2], &[])?;
+                self.emit(Op::VecSet { v, i, x }, e.span);
+                self.free_to(mark);
+                return Ok(());
+            }
+            _ => {}
         }
         let t = self.alloc(e.span)?;
         self.expr(e, t, false)?;
@@ -324,6 +351,11 @@ impl FnGen<'_, '_> {
             ExprKind::Const(c) => self.load_const(c, dst, span)?,
             ExprKind::Empty => {
                 self.emit(Op::LoadEmpty { dst }, span);
+            }
+            ExprKind::Local { b, checked: false } if tail && self.owns(*b) && !self.is_cell(*b) => {
+                let r = self.regs[b];
+                self.emit(Op::Return { src: r }, span);
+                return Ok(());
             }
             ExprKind::Local { b, checked } => self.read_local(*b, *checked, dst, span)?,
             ExprKind::Global { g } => {
@@ -447,7 +479,8 @@ impl FnGen<'_, '_> {
         if self.owns(b) {
             let r = self.regs[&b];
             if self.is_cell(b) {
-                self.emit(Op::GetCell { dst, cell: r }, span);
+                let pc = self.emit(Op::GetCell { dst, cell: r }, span);
+                self.cell_reads.push((pc as u32, self.ctx.bindings[b as usize].name.clone()));
             } else {
                 if checked {
                     let k = self.konst(Const::Sym(self.ctx.bindings[b as usize].name.clone()), span)?;
@@ -459,8 +492,12 @@ impl FnGen<'_, '_> {
             }
         } else {
             let u = self.upval(b);
-            let op = if self.is_cell(b) { Op::GetUpcell { dst, u } } else { Op::GetUpval { dst, u } };
-            self.emit(op, span);
+            if self.is_cell(b) {
+                let pc = self.emit(Op::GetUpcell { dst, u }, span);
+                self.cell_reads.push((pc as u32, self.ctx.bindings[b as usize].name.clone()));
+            } else {
+                self.emit(Op::GetUpval { dst, u }, span);
+            }
         }
         Ok(())
     }
@@ -691,6 +728,8 @@ impl FnGen<'_, '_> {
                 self.emit(bin(acc, r, target).unwrap(), span);
                 self.free_to(m);
             }
+        } else if let Some(op) = self.direct_builtin(id, args, dst)? {
+            self.emit(op, span);
         } else if n == 1 && id == B::Sub as u16 {
             let a = self.operand(&args[0], &[])?;
             self.emit(Op::Neg { dst, src: a }, span);
@@ -707,6 +746,30 @@ impl FnGen<'_, '_> {
         self.free_to(mark);
         self.ret(dst, tail, span);
         Ok(())
+    }
+
+    /// The single-instruction forms of the hottest list and vector
+    /// builtins (their slow paths share the builtins' error messages).
+    fn direct_builtin(&mut self, id: u16, args: &[Expr], dst: Reg) -> GR<Option<Op>> {
+        let is = |b: B| b as u16 == id;
+        let unary = is(B::Head) || is(B::Car) || is(B::Tail) || is(B::Cdr) || is(B::IsEmpty);
+        let binary = is(B::VectorRef) || is(B::Cons);
+        if !(unary && args.len() == 1 || binary && args.len() == 2) {
+            return Ok(None);
+        }
+        let later: Vec<&Expr> = args.iter().collect();
+        let a = self.operand(&args[0], &later[1..])?;
+        if unary {
+            return Ok(Some(if is(B::Head) || is(B::Car) {
+                Op::Car { dst, src: a }
+            } else if is(B::Tail) || is(B::Cdr) {
+                Op::Cdr { dst, src: a }
+            } else {
+                Op::IsEmpty { dst, src: a }
+            }));
+        }
+        let b = self.operand(&args[1], &[])?;
+        Ok(Some(if is(B::VectorRef) { Op::VecRef { dst, v: a, i: b } } else { Op::Cons { dst, h: a, t: b } }))
     }
 
     /// Emits a test of `c` that jumps when it is false; returns the jumps

@@ -1,0 +1,12 @@
+; each closure owns its captured variable
+(define (make-counter)
+  (let ((n 0))
+    (lambda () (set! n (+ n 1)) n)))
+(define c1 (make-counter))
+(define c2 (make-counter))
+(c1)
+(c1)
+(print (c1) (c2) (c1))
+(define total 0)
+(dotimes (i 10000) (set! total (+ total (c2))))
+(print total (c2))

@@ -1,0 +1,11 @@
+; closures as arguments and results
+(define (adder n) (lambda (x) (+ x n)))
+(define add5 (adder 5))
+(print (add5 10) ((adder 1) 1) (map (adder 100) [1 2 3]))
+(define (compose f g) (lambda (x) (f (g x))))
+(print ((compose add5 (adder 2)) 0))
+(define (twice f) (lambda (x) (f (f x))))
+(print ((twice (twice add5)) 0))
+(print ((lambda (x y) (* x y)) 3 4) ((lambda () 'thunk)))
+(define (curry f) (lambda (a) (lambda (b) (f a b))))
+(print (((curry -) 10) 3) (map ((curry *) 3) [1 2 3]))

@@ -1,0 +1,13 @@
+; dotimes: i runs 0 .. n-1, the count is evaluated once, the form yields nil
+(dotimes (i 3) (print i))
+(print (dotimes (i 2) i))
+(dotimes (i 0) (print "never"))
+(define n 3)
+(dotimes (i n) (set! n 10) (print "iter" i))
+(define s 0)
+(dotimes (i 100) (set! s (+ s i)))
+(print s)
+(dotimes (i 2) (dotimes (j 2) (print i j)))
+(define calls 0)
+(dotimes (i (begin (set! calls (+ calls 1)) 4)) i)
+(print calls)

@@ -1,0 +1,12 @@
+; set! yields nil; while loops and yields nil
+(define x 1)
+(print (set! x 5) x)
+(define (f) (let ((y 1)) (set! y (+ y 1)) y))
+(print (f))
+(define i 0)
+(define total 0)
+(print (while (< i 5) (set! total (+ total i)) (set! i (+ i 1))))
+(print i total)
+(while false (print "never"))
+(define (g p) (set! p (* p 10)) p)
+(print (g 4))

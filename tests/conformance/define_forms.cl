@@ -1,0 +1,13 @@
+; both define forms, redefinition, and defines inside a top-level begin
+(define a 5)
+(define (sq x) (* x x))
+(define (noargs) 42)
+(print a (sq a) (noargs))
+(define a 6)
+(print a)
+(define (sq x) (+ x x))
+(print (sq 5))
+(begin (define b 7) (define (bf) (* b 2)))
+(print b (bf))
+(define (multi x) (print "first") (print "second") (* x 3))
+(print (multi 2))

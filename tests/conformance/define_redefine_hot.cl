@@ -1,0 +1,12 @@
+; redefining a global function is seen by callers, even hot ones
+(define (h x) (+ x 1))
+(define (call-h n) (h n))
+(define acc 0)
+(dotimes (i 1000) (set! acc (+ acc (call-h i))))
+(print acc)
+(define (h x) (* x 2))
+(print (call-h 21))
+(dotimes (i 1000) (set! acc (+ acc (call-h i))))
+(print acc)
+(set! h (lambda (x) 'replaced))
+(print (call-h 1))

@@ -1,0 +1,12 @@
+; state:get / state:set: a per-runtime key/value store
+(effect state:set "count" 0)
+(dotimes (i 10) (effect state:set "count" (+ (effect state:get "count") i)))
+(print (effect state:get "count"))
+(effect state:set "list" [1 2])
+(effect state:set "count" "replaced")
+(print (effect state:get "list") (effect state:get "count"))
+(define (bump!) (effect state:set "n" (+ 1 (effect state:get "n"))))
+(effect state:set "n" 100)
+(bump!)
+(bump!)
+(print (effect state:get "n"))

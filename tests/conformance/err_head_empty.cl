@@ -1,0 +1,4 @@
+; head of the empty list is a runtime error
+(print (head [1]))
+(define xs [])
+(print (head xs))

@@ -1,0 +1,4 @@
+; nth on a vector, out of range
+(define v (vector 'a 'b))
+(print (nth v 1))
+(print (nth v 5))

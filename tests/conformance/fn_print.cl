@@ -1,0 +1,9 @@
+; printed forms of functions
+(define (square x) (* x x))
+(print square)
+(print (lambda (x) x))
+(print +)
+(print car string-length)
+(print [square +])
+(print (to-string square))
+(print (function? square) (function? +) (function? 'square))

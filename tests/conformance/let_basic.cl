@@ -1,0 +1,12 @@
+; let binds locals; inner bindings shadow outer ones
+(define x 10)
+(let ((x 1) (y 2))
+  (print x y))
+(print x)
+(let ((y (* x 2)))
+  (let ((x 5))
+    (print x y)))
+(print (let ((a 3)) (define b 4) (+ a b)))
+(print (let () 'empty-bindings))
+(define (f x) (let ((x (* 2 2))) x))
+(print (f 100))

@@ -1,0 +1,11 @@
+; a let body is a sequence of forms with its own defines
+(define r (let ((a 1))
+  (print "in let")
+  (define (helper x) (* x a 3))
+  (helper 5)))
+(print r)
+(define (parity n)
+  (define (e? k) (if (= k 0) 'even (o? (- k 1))))
+  (define (o? k) (if (= k 0) 'odd (e? (- k 1))))
+  (e? n))
+(print (parity 10) (parity 7))

@@ -1,0 +1,10 @@
+; let has letrec* semantics: every binding is visible in every init and the body
+(let ((ev? (lambda (n) (if (= n 0) true (od? (- n 1)))))
+      (od? (lambda (n) (if (= n 0) false (ev? (- n 1))))))
+  (print (ev? 10) (od? 7) (ev? 7)))
+(let ((a 1) (b (+ a 1)) (c (* b 10)))
+  (print a b c))
+(let ((fact (lambda (n) (if (= n 0) 1 (* n (fact (- n 1)))))))
+  (print (fact 20)))
+(let ((get-later (lambda () later)) (later 'ready) (now (get-later)))
+  (print now))

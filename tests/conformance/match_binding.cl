@@ -1,0 +1,10 @@
+; symbol patterns bind; [p1 p2 ...] matches a list of exactly that length
+(print (match 42 (x (+ x 1))))
+(print (match [1 2] ([a b] (+ a b)) (_ 'no)))
+(print (match [1 2 3] ([a b] 'two) ([a b c] (list c b a))))
+(print (match [] ([] 'empty) (_ 'nonempty)))
+(print (match [5] ([] 'empty) ([x] x)))
+(print (match [1 [2 3]] ([a [b c]] (+ a b c))))
+(print (match [1 2 3] ([1 x 3] x) (_ 'no)) (match [1 2 4] ([1 x 3] x) (_ 'no)))
+(define x 'outer)
+(print (match 7 (x x)) x)

@@ -1,0 +1,13 @@
+; type predicates, in the order: nil? bool? int? float? number? string? symbol? list? vector? function?
+(define (types v) (list (nil? v) (bool? v) (int? v) (float? v) (number? v) (string? v) (symbol? v) (list? v) (vector? v) (function? v)))
+(print (types nil))
+(print (types false))
+(print (types 3))
+(print (types 3.0))
+(print (types "s"))
+(print (types 's))
+(print (types [1]))
+(print (types (vector 1)))
+(print (types car))
+(print (types (lambda () 1)))
+(print (types []))

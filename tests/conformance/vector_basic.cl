@@ -1,0 +1,10 @@
+; vector construction, access, mutation and conversion
+(define v (vector 1 2 3))
+(print v (vector-length v) (vector-ref v 1))
+(vector-set! v 1 'x)
+(print v)
+(define m (make-vector 3 0))
+(print m (make-vector 0 1) (vector))
+(print (vector->list v) (list->vector [4 5]) (length v))
+(print (nth v 2) (nth v 0) (vector? v) (vector? [1]) (list? v))
+(print (list->vector []) (vector->list (vector)))

@@ -1,0 +1,3 @@
+(define (two a b) (+ a b))
+(define (caller) (two 1))
+(caller)

@@ -1,0 +1,1 @@
+(if true (define y 1) 2)

@@ -1,0 +1,2 @@
+(print "never runs")
+(let ((x (+ x 1))) x)

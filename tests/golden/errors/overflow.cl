@@ -1,0 +1,5 @@
+(define (bump x) (+ x 1))
+(define (loop x n)
+  (if (= n 0) x (loop (bump x) (- n 1))))
+(print "before")
+(loop 9223372036854775800 100)

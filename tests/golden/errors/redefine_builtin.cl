@@ -1,0 +1,1 @@
+(define (map f xs) xs)

@@ -1,0 +1,3 @@
+(print "never runs")
+(define (f x)
+  (+ x 1)

@@ -1,0 +1,2 @@
+(define (f) (+ 1 missing-name))
+(f)

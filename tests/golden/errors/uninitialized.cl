@@ -1,0 +1,6 @@
+(define (f)
+  (define a (g))
+  (define (g) b)
+  (define b 2)
+  a)
+(f)
