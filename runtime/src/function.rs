@@ -7,8 +7,10 @@
 
 use crate::value::Value;
 use claudelang_frontend::bytecode::Proto;
+use crate::tier::NativeEntry;
 use std::cell::Cell;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub struct Function {
@@ -28,6 +30,17 @@ pub struct Function {
     pub calls: Cell<u64>,
     /// Loop back-edges taken inside this function.
     pub backedges: Cell<u64>,
+    /// The call count at which the tier manager hears about this function
+    /// again (`u64::MAX`: never). One compare on the call path.
+    pub hot_calls_at: Cell<u64>,
+    /// Likewise for loop back-edges.
+    pub hot_loops_at: Cell<u64>,
+    /// Times native code was entered at a loop header of a frame that was
+    /// running in the interpreter (on-stack replacement).
+    pub osr_entries: Cell<u64>,
+    /// The native entry point, published by the compile thread with
+    /// Release and read with Acquire at calls and back-edges; 0 = none.
+    pub native: Arc<AtomicUsize>,
     /// Per-instruction type feedback: bit set of value tags seen by the
     /// instruction at that pc (arithmetic and comparisons). Reserved for
     /// the native tier's speculation.
@@ -35,6 +48,17 @@ pub struct Function {
 }
 
 impl Function {
+    /// The compiled code, if the native tier has installed some.
+    #[inline(always)]
+    pub fn native_entry(&self) -> Option<NativeEntry> {
+        match self.native.load(Ordering::Acquire) {
+            0 => None,
+            // SAFETY: only the tier manager stores here, and only addresses
+            // of finalized functions with the `NativeEntry` signature.
+            p => Some(unsafe { std::mem::transmute::<usize, NativeEntry>(p) }),
+        }
+    }
+
     pub fn name(&self) -> &str {
         self.proto.display_name()
     }

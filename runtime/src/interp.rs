@@ -17,6 +17,7 @@ use crate::error::{exn, Exn, RuntimeError, TraceFrame, MAX_TRACE_FRAMES};
 use crate::function::Function;
 use crate::printer;
 use crate::runtime::{Frame, Runtime};
+use crate::tier::{Hot, STATUS_ERROR};
 use crate::value::{Closure, Gc, Value};
 use claudelang_frontend::builtins::{BuiltinKind, B, BUILTINS};
 use claudelang_frontend::bytecode::{Capture, Op};
@@ -91,12 +92,45 @@ impl Runtime {
             *v = Value::Nil;
         }
         self.frames.push(Frame { func: fptr, closure, pc: 0, base: base as u32 });
-        // The one place every ClaudeLang call passes through.
-        f.calls.set(f.calls.get() + 1);
+        self.count_call(f);
         if self.heap.should_collect() {
             self.collect_garbage();
         }
         Ok(())
+    }
+
+    /// Every ClaudeLang call passes through here: an increment and one
+    /// compare on the hot path.
+    #[inline(always)]
+    fn count_call(&mut self, f: &Function) {
+        let c = f.calls.get() + 1;
+        f.calls.set(c);
+        if c >= f.hot_calls_at.get() {
+            self.report_hot(f, Hot::Calls);
+        }
+    }
+
+    /// Every loop back-edge (a `Loop` or a `TailSelf` jump) passes through
+    /// here. `header` is the pc the back-edge jumps to.
+    #[inline(always)]
+    fn count_backedge(&mut self, f: &Function, header: usize) {
+        let b = f.backedges.get() + 1;
+        f.backedges.set(b);
+        if b >= f.hot_loops_at.get() {
+            self.report_hot(f, Hot::Loop { header: header as u32 });
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn report_hot(&mut self, f: &Function, why: Hot) {
+        match self.tier.as_mut() {
+            Some(t) => t.on_hot(f, why),
+            None => {
+                f.hot_calls_at.set(u64::MAX);
+                f.hot_loops_at.set(u64::MAX);
+            }
+        }
     }
 
     #[cold]
@@ -223,6 +257,8 @@ impl Runtime {
 
     /// The dispatch loop.
     fn execute(&mut self, entry_depth: usize) -> Result<Value, RuntimeError> {
+        // Set when a back-edge hands a running frame to native code.
+        let mut osr = false;
         'frame: loop {
             let fr = *self.frames.last().expect("execute without a frame");
             // SAFETY: functions live as long as the runtime; the reference
@@ -235,6 +271,27 @@ impl Runtime {
             // Valid until the stack is resized, which only happens in
             // calls; every call path continues at 'frame to reload it.
             let base = unsafe { self.stack.as_mut_ptr().add(fbase) };
+
+            // Tier-up point: a frame that starts or resumes running enters
+            // its native code if it has some (see `tier.rs`).
+            if let Some(entry) = func.native_entry() {
+                if osr {
+                    func.osr_entries.set(func.osr_entries.get() + 1);
+                    if let Some(t) = self.tier.as_mut() {
+                        t.on_osr_entry(func, pc as u32);
+                    }
+                }
+                // SAFETY: the entry was compiled from this function's
+                // bytecode and runs on this frame's registers.
+                let status = unsafe { entry(self, func, base, pc as u32) };
+                pc = (status & 0xFFFF_FFFF) as usize;
+                if status & STATUS_ERROR != 0 {
+                    let e = self.pending_error.take().unwrap_or_else(|| exn("internal error: native code failed without an error"));
+                    self.frames.last_mut().unwrap().pc = pc as u32 + 1;
+                    return Err(self.raise(e));
+                }
+            }
+            osr = false;
 
             macro_rules! r {
                 ($i:expr) => {
@@ -445,9 +502,13 @@ impl Runtime {
                         Op::Jmp { off } => pc = (pc as isize + off as isize) as usize,
                         Op::Loop { off } => {
                             pc = (pc as isize + off as isize) as usize;
-                            // The one place every loop back-edge passes through.
-                            func.backedges.set(func.backedges.get() + 1);
+                            self.count_backedge(func, pc);
                             safepoint!();
+                            if func.native_entry().is_some() {
+                                save_pc!();
+                                osr = true;
+                                continue 'frame;
+                            }
                         }
                         Op::JmpIfFalse { src, off } => jump_unless!(r!(src).truthy(), off),
                         Op::JmpIfTrue { src, off } => jump_unless!(!r!(src).truthy(), off),
@@ -488,7 +549,7 @@ impl Runtime {
                                         *self.stack.as_mut_ptr().add(i) = Value::Nil;
                                     }
                                     self.frames.push(Frame { func: c.func, closure: c, pc: 0, base: slot as u32 + 1 });
-                                    f.calls.set(f.calls.get() + 1);
+                                    self.count_call(f);
                                     if self.heap.should_collect() {
                                         self.collect_garbage();
                                     }
@@ -509,8 +570,13 @@ impl Runtime {
                                         r!(i) = r!(b as usize + 1 + i);
                                     }
                                     pc = 0;
-                                    func.backedges.set(func.backedges.get() + 1);
+                                    self.count_backedge(func, 0);
                                     safepoint!();
+                                    if func.native_entry().is_some() {
+                                        save_pc!();
+                                        osr = true;
+                                        continue 'frame;
+                                    }
                                     continue;
                                 }
                             }

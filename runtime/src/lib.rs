@@ -10,6 +10,7 @@ mod interp;
 pub mod names;
 pub mod printer;
 pub mod runtime;
+pub mod tier;
 pub mod value;
 
 pub use error::{Exn, RuntimeError};

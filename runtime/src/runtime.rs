@@ -12,6 +12,7 @@ use crate::function::Function;
 use crate::heap::{Heap, HeapStats};
 use crate::names::Names;
 use crate::value::{Gc, Value};
+use crate::tier::TierHooks;
 use crate::{effects, printer};
 use claudelang_frontend::builtins::{BuiltinKind, BUILTINS, VARIADIC};
 use claudelang_frontend::bytecode::{Const, Proto};
@@ -121,6 +122,13 @@ pub struct Runtime {
     pub(crate) state: HashMap<String, Value>,
     pub(crate) rng: u64,
     pub(crate) out: Box<dyn Write>,
+    /// The installed tier manager, if any (interpreter only otherwise).
+    pub(crate) tier: Option<Box<dyn TierHooks>>,
+    /// Call and back-edge counts at which new functions first report hot.
+    pub(crate) hot_thresholds: (u64, u64),
+    /// An error raised by native code's slow path, for the interpreter
+    /// to report at the failing instruction.
+    pub(crate) pending_error: Option<Exn>,
 }
 
 // SAFETY: every pointer inside a Runtime (heap objects, functions) points
@@ -166,6 +174,9 @@ impl Runtime {
             state: HashMap::new(),
             rng: seed | 1,
             out: Box::new(std::io::BufWriter::new(std::io::stdout())),
+            tier: None,
+            hot_thresholds: (u64::MAX, u64::MAX),
+            pending_error: None,
         };
         effects::install_defaults(&mut rt);
         rt.load_prelude();
@@ -184,6 +195,27 @@ impl Runtime {
                 self.prelude[id] = self.globals[g as usize];
             }
         }
+    }
+
+    /// Installs a tier manager. Every function, loaded or not, reports to
+    /// it once it has made `hot_calls` calls or `hot_loops` back-edges.
+    pub fn install_tier(&mut self, hooks: Box<dyn TierHooks>, hot_calls: u64, hot_loops: u64) {
+        self.tier = Some(hooks);
+        self.hot_thresholds = (hot_calls, hot_loops);
+        for f in &self.functions {
+            f.hot_calls_at.set(hot_calls);
+            f.hot_loops_at.set(hot_loops);
+        }
+    }
+
+    /// The installed tier manager.
+    pub fn tier(&self) -> Option<&dyn TierHooks> {
+        self.tier.as_deref()
+    }
+
+    /// Removes and returns the tier manager (e.g. to shut it down).
+    pub fn take_tier(&mut self) -> Option<Box<dyn TierHooks>> {
+        self.tier.take()
     }
 
     /// Where `print` and `io:print` write. The default is a buffered
@@ -319,6 +351,10 @@ impl Runtime {
             code: proto.code.as_ptr(),
             nregs: proto.nregs,
             fixed_arity: if proto.has_rest { u16::MAX } else { proto.nparams },
+            hot_calls_at: std::cell::Cell::new(self.hot_thresholds.0),
+            hot_loops_at: std::cell::Cell::new(self.hot_thresholds.1),
+            osr_entries: Default::default(),
+            native: Default::default(),
             proto,
             consts,
             children,

@@ -3,7 +3,7 @@
 (print square)
 (print (lambda (x) x))
 (print +)
-(print car string-length)
+(print length string-length)
 (print [square +])
 (print (to-string square))
 (print (function? square) (function? +) (function? 'square))

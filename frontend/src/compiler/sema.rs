@@ -372,7 +372,7 @@ impl<'a, 'g> Analyzer<'a, 'g> {
                     ExprKind::SetGlobal(g, Box::new(v))
                 }
             }
-            "lambda" | "fn" => {
+            "lambda" => {
                 let Some(params) = args.first() else {
                     return err("lambda needs a parameter list and a body", span);
                 };

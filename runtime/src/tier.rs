@@ -1,0 +1,159 @@
+//! The contract between the interpreter and native tiers.
+//!
+//! A compiled function runs on the interpreter's own frame: its registers
+//! are the same `Value` slots of the VM stack, so entering native code at
+//! any instruction — function entry, a loop header (on-stack replacement),
+//! the instruction after a call — needs no frame conversion, and leaving it
+//! needs none either. Native code handles the common cases inline and
+//! returns to the interpreter for everything that manipulates frames
+//! (calls, returns) or is rare, with a status word:
+//!
+//! * `EXEC | pc`: interpret from `pc` (the instruction there was not run);
+//! * `ERROR | pc`: the instruction at `pc` raised `Runtime::pending_error`.
+//!
+//! The interpreter re-enters native code at its two tier-up points: when a
+//! frame (re)starts running — after a call pushes it or a callee returns to
+//! it — and at loop back-edges. This is the only mechanism: OSR, resuming
+//! after calls and deoptimizing are all "leave at pc, re-enter later".
+//!
+//! The helpers below are what compiled code calls for slow paths. They
+//! take raw pointers because they are called from generated code; each
+//! documents what it requires.
+
+use crate::builtins::{call_native, numeric, NativeCtx};
+use crate::error::Exn;
+use crate::function::Function;
+use crate::printer;
+use crate::runtime::Runtime;
+use crate::value::Value;
+
+/// The entry point of a compiled function.
+pub type NativeEntry = unsafe extern "C" fn(rt: *mut Runtime, func: *const Function, base: *mut Value, pc: u32) -> u64;
+
+/// Status word high half: interpret from the pc in the low half.
+pub const STATUS_EXEC: u64 = 0;
+/// Status word high half: `pending_error` was raised at the pc.
+pub const STATUS_ERROR: u64 = 1 << 32;
+
+/// Why a function is hot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hot {
+    /// Its call counter crossed the threshold.
+    Calls,
+    /// A loop back-edge counter crossed the threshold at this loop header.
+    Loop { header: u32 },
+}
+
+/// What the runtime tells a tier manager. The manager decides (policy)
+/// and compiles (mechanism); the runtime only counts and calls native code.
+pub trait TierHooks: Send {
+    /// `func` crossed a hotness threshold. The manager adjusts the
+    /// function's `hot_calls_at` / `hot_loops_at` to say when to ask again.
+    fn on_hot(&mut self, func: &Function, why: Hot);
+    /// Native code was entered at a loop header while the frame was
+    /// already running in the interpreter: on-stack replacement.
+    fn on_osr_entry(&mut self, _func: &Function, _pc: u32) {}
+    /// Called when the runtime is about to exit or a summary is wanted.
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// Binary arithmetic selectors for `rt_arith`.
+pub const ARITH_ADD: u32 = 0;
+pub const ARITH_SUB: u32 = 1;
+pub const ARITH_MUL: u32 = 2;
+pub const ARITH_DIV: u32 = 3;
+pub const ARITH_MOD: u32 = 4;
+pub const ARITH_REM: u32 = 5;
+
+/// Comparison selectors for `rt_compare`.
+pub const CMP_LT: u32 = 0;
+pub const CMP_LE: u32 = 1;
+pub const CMP_GT: u32 = 2;
+pub const CMP_GE: u32 = 3;
+pub const CMP_EQ: u32 = 4;
+pub const CMP_NE: u32 = 5;
+
+#[cold]
+fn fail(rt: &mut Runtime, e: Exn) -> u32 {
+    rt.pending_error = Some(e);
+    1
+}
+
+/// `*dst = a OP b` for any operands. Returns 0, or 1 with
+/// `pending_error` set.
+///
+/// # Safety
+/// `rt` is the running runtime; `a`, `b`, `dst` point at VM registers.
+pub unsafe extern "C" fn rt_arith(rt: *mut Runtime, op: u32, a: *const Value, b: *const Value, dst: *mut Value) -> u32 {
+    let (x, y) = (*a, *b);
+    let r = match op {
+        ARITH_ADD => numeric::add(x, y),
+        ARITH_SUB => numeric::sub(x, y),
+        ARITH_MUL => numeric::mul(x, y),
+        ARITH_DIV => numeric::div(x, y),
+        ARITH_MOD => numeric::modulo(x, y),
+        _ => numeric::rem(x, y),
+    };
+    match r {
+        Ok(v) => {
+            *dst = v;
+            0
+        }
+        Err(e) => fail(&mut *rt, e),
+    }
+}
+
+/// `a CMP b` for any operands: 0 false, 1 true, 2 error (pending set).
+///
+/// # Safety
+/// As `rt_arith`.
+pub unsafe extern "C" fn rt_compare(rt: *mut Runtime, op: u32, a: *const Value, b: *const Value) -> u32 {
+    let (x, y) = (*a, *b);
+    let r = match op {
+        CMP_LT => numeric::lt(x, y),
+        CMP_LE => numeric::le(x, y),
+        CMP_GT => numeric::gt(x, y),
+        CMP_GE => numeric::ge(x, y),
+        CMP_EQ => printer::equal(x, y),
+        _ => printer::equal(x, y).map(|b| !b),
+    };
+    match r {
+        Ok(b) => b as u32,
+        Err(e) => {
+            fail(&mut *rt, e);
+            2
+        }
+    }
+}
+
+/// Runs native builtin `id` on `nargs` registers at `args`, result in
+/// `*args` (the call's base register). Returns 0 or 1 (error pending).
+///
+/// # Safety
+/// `args` points at `nargs` consecutive VM registers.
+pub unsafe extern "C" fn rt_call_builtin(rt: *mut Runtime, id: u32, args: *mut Value, nargs: u32) -> u32 {
+    let rt = &mut *rt;
+    let slice = std::slice::from_raw_parts(args, nargs as usize);
+    let mut ctx = NativeCtx { heap: &mut rt.heap, names: &mut rt.names, out: &mut *rt.out };
+    match call_native(id as u16, &mut ctx, slice) {
+        Ok(v) => {
+            *args = v;
+            0
+        }
+        Err(e) => fail(rt, e),
+    }
+}
+
+/// A loop back-edge in native code: counts it and runs a collection if
+/// one is due (registers are in the VM stack, so the collection is exact).
+///
+/// # Safety
+/// `rt` is the running runtime and `func` its running function.
+pub unsafe extern "C" fn rt_backedge(rt: *mut Runtime, func: *const Function) {
+    let f = &*func;
+    f.backedges.set(f.backedges.get() + 1);
+    let rt = &mut *rt;
+    if rt.heap.should_collect() {
+        rt.collect_garbage();
+    }
+}

@@ -1,0 +1,13 @@
+; closures that refer to themselves, created 200,000 times
+(define total 0)
+(dotimes (i 200000)
+  (let ((self-ref (lambda (n) (if (= n 0) i (self-ref (- n 1))))))
+    (set! total (+ total (self-ref 2)))))
+(print total)
+(define (mk k)
+  (define (me) (if (> k 0) (begin (set! k (- k 1)) (me)) 'done))
+  me)
+(define done-count 0)
+(dotimes (i 200000)
+  (if (= ((mk 3)) 'done) (set! done-count (+ done-count 1))))
+(print done-count)

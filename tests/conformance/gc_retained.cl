@@ -1,0 +1,10 @@
+; long-lived data survives while garbage is churned around it
+(define keep [])
+(dotimes (i 200000)
+  (let ((tmp (list i i i)))
+    (if (= (mod i 1000) 0) (set! keep (cons (to-string (head tmp)) keep)))))
+(print (length keep) (head keep) (last keep))
+(define big (range 100000))
+(define vec (make-vector 1000 "x"))
+(dotimes (i 500000) (list i (vector i) "garbage" (lambda () i)))
+(print (length big) (fold + 0 big) (vector-ref vec 999) (head keep))

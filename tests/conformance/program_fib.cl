@@ -1,0 +1,12 @@
+; recursive and iterative Fibonacci
+(define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))
+(define (fib-iter n)
+  (let ((a 0) (b 1))
+    (dotimes (i n)
+      (let ((next (+ a b)))
+        (set! a b)
+        (set! b next)))
+    a))
+(print (fib 20) (fib-iter 20))
+(print (fib-iter 90) (fib-iter 91))
+(print (map fib (range 10)))

@@ -1,0 +1,10 @@
+; quoted data used as a lookup table
+(define table '((apple 3) (pear 5) (fig 7)))
+(define (lookup k t)
+  (cond ((empty? t) nil)
+        ((= (head (head t)) k) (nth (head t) 1))
+        (else (lookup k (tail t)))))
+(print (lookup 'pear table) (lookup 'kiwi table))
+(print '[1 [2 [3]]] (length '[1 [2 [3]]]))
+(print (map head table) (eq? 'apple (head (head table))))
+(print (fold + 0 (map (lambda (row) (nth row 1)) table)))

@@ -1,0 +1,3 @@
+; \q is not a string escape
+(print "fine")
+(print "bad \q escape")

@@ -1,0 +1,3 @@
+; a list literal that is never closed
+(print "never printed")
+(define xs [1 2 3)
