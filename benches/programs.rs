@@ -19,14 +19,22 @@
 //! on PATH (`apt-get install -y lua5.4`).
 //!
 //! The programs take 0.3-3 s each, so the program groups use flat sampling
-//! with criterion's minimum of 10 samples of one iteration each.
+//! with criterion's minimum of 10 samples and a 10 s target: the slow ones
+//! get one iteration per sample, for which criterion prints "Warning: Unable
+//! to complete 10 samples in 10.0s" (expected; it still takes 10 samples).
+//!
+//! Before timing, each program is run once on each side and the outputs
+//! compared (the ClaudeLang output is captured, not printed).
 //!
 //! Run: `cargo bench --bench programs` (filter: `-- fib/`, `-- startup/`).
 
 use claudelang::runtime::Runtime;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use std::hint::black_box;
+use std::cell::RefCell;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -67,6 +75,41 @@ fn run_claudelang(name: &str, text: &str) {
     rt.flush().expect("flush");
 }
 
+/// A `Write` whose bytes can be read back after the runtime is done.
+#[derive(Clone, Default)]
+struct Capture(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One untimed run of each side; panics if the outputs differ.
+fn check_outputs(prog: &str, name: &str, text: &str, lua_file: Option<&str>) {
+    let cap = Capture::default();
+    let mut rt = Runtime::new();
+    rt.set_output(Box::new(cap.clone()));
+    rt.eval(name, text).unwrap_or_else(|e| panic!("{}", e.render()));
+    rt.flush().expect("flush");
+    drop(rt);
+    let cl_out = String::from_utf8_lossy(&cap.0.borrow()).trim().to_string();
+    assert!(!cl_out.is_empty(), "{prog}.cl printed nothing");
+    if let Some(lua_file) = lua_file {
+        let out = Command::new("lua5.4").arg(lua_file).stdin(Stdio::null()).output().expect("spawn lua5.4");
+        assert!(out.status.success(), "lua5.4 {lua_file} failed: {}", out.status);
+        let lua_out = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(cl_out, lua_out, "{prog}: claudelang and lua5.4 print different results");
+        eprintln!("{prog}: claudelang and lua5.4 both print {cl_out}");
+    } else {
+        eprintln!("{prog}: claudelang prints {cl_out}");
+    }
+}
+
 fn bench_programs(c: &mut Criterion) {
     let dir = programs_dir();
     let lua = lua_available();
@@ -79,6 +122,7 @@ fn bench_programs(c: &mut Criterion) {
         let text = std::fs::read_to_string(&cl_path).unwrap_or_else(|e| panic!("{}: {e}", cl_path.display()));
         let name = cl_path.to_string_lossy().into_owned();
         let lua_file = lua_path.to_string_lossy().into_owned();
+        check_outputs(prog, &name, &text, lua.then_some(lua_file.as_str()));
 
         let mut g = c.benchmark_group(prog);
         g.sampling_mode(SamplingMode::Flat)
