@@ -7,6 +7,7 @@
 
 use clap::{Parser, Subcommand};
 use claudelang_runtime::{Error, Runtime, Value};
+use claudelang_tiers::{TierConfig, TierManager};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -23,6 +24,8 @@ enum Command {
     Run {
         /// The `.cl` file to run.
         file: String,
+        #[command(flatten)]
+        tiers: TierArgs,
     },
     /// Evaluate an expression and print its value.
     Eval {
@@ -35,6 +38,44 @@ enum Command {
     Disasm {
         file: String,
     },
+}
+
+/// How the tier manager runs (see README, "Tiering").
+#[derive(clap::Args, Clone, Debug)]
+struct TierArgs {
+    /// Tiering preset: auto (interpreter, then native code for hot
+    /// functions), off (interpreter only), eager (compile every function
+    /// before its first call), stress (tiny thresholds, for testing).
+    #[arg(long = "jit", value_name = "MODE", default_value = "auto", value_parser = ["auto", "off", "eager", "stress"])]
+    mode: String,
+    /// Calls after which a function is compiled (overrides the preset).
+    #[arg(long, value_name = "N")]
+    hot_calls: Option<u64>,
+    /// Loop back-edges after which a function is compiled and its running
+    /// loop switches to native code (overrides the preset).
+    #[arg(long, value_name = "N")]
+    hot_loops: Option<u64>,
+    /// At exit, print a table of functions and their tiers to stderr.
+    #[arg(long)]
+    tier_stats: bool,
+    /// Print one line per tier event to stderr as it happens.
+    #[arg(long)]
+    trace_tiers: bool,
+}
+
+impl TierArgs {
+    fn install(&self, rt: &mut Runtime) -> Result<(), String> {
+        let mut config = TierConfig::preset(&self.mode).expect("clap checked the preset name");
+        if let Some(n) = self.hot_calls {
+            config.hot_calls = n.max(1);
+        }
+        if let Some(n) = self.hot_loops {
+            config.hot_loops = n.max(1);
+        }
+        let trace: Option<Box<dyn Write + Send>> =
+            if self.trace_tiers { Some(Box::new(std::io::stderr())) } else { None };
+        TierManager::install(rt, config, trace)
+    }
 }
 
 const EXIT_RUNTIME: u8 = 1;
@@ -67,7 +108,7 @@ fn main() -> ExitCode {
 
 fn run_command(cmd: Command) -> u8 {
     match cmd {
-        Command::Run { file } => run_file(&file),
+        Command::Run { file, tiers } => run_file(&file, &tiers),
         Command::Eval { expr } => eval_expr(&expr),
         Command::Repl => repl(),
         Command::Disasm { file } => disasm(&file),
@@ -96,20 +137,28 @@ fn report(rt: &mut Runtime, e: &Error) -> u8 {
     exit_code(e)
 }
 
-fn run_file(path: &str) -> u8 {
+fn run_file(path: &str, tiers: &TierArgs) -> u8 {
     let bytes = match read_file(path) {
         Ok(b) => b,
         Err(code) => return code,
     };
     let mut rt = Runtime::new();
+    if let Err(e) = tiers.install(&mut rt) {
+        // The interpreter still works; say why there is no native tier.
+        eprintln!("warning: native tier unavailable: {e}");
+    }
     let unit = match rt.compile_bytes(path, bytes) {
         Ok(u) => u,
         Err(e) => return report(&mut rt, &e),
     };
-    match rt.run(unit) {
+    let code = match rt.run(unit) {
         Ok(_) => flush_or_fail(&mut rt),
         Err(e) => report(&mut rt, &Error::Runtime(e)),
+    };
+    if tiers.tier_stats {
+        eprint!("{}", claudelang_tiers::report::tier_stats(&mut rt));
     }
+    code
 }
 
 fn flush_or_fail(rt: &mut Runtime) -> u8 {

@@ -20,8 +20,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Tier modes every program runs under; each is a set of extra CLI flags.
-/// The interpreter is the only tier so far; the JIT modes join this list.
-const MODES: &[(&str, &[&str])] = &[("interp", &[])];
+/// Every program must behave identically in all of them.
+const MODES: &[(&str, &[&str])] = &[
+    ("off", &["--jit=off"]),
+    ("auto", &["--jit=auto"]),
+    ("eager", &["--jit=eager"]),
+    ("stress", &["--jit=stress"]),
+];
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 

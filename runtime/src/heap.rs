@@ -39,6 +39,8 @@ pub(crate) struct Header {
     kind: Kind,
 }
 
+/// A heap object: header, then the payload (`repr(C)`, so native code can
+/// find the payload at a fixed offset).
 #[repr(C)]
 pub struct GcBox<T> {
     hdr: Header,
@@ -145,7 +147,8 @@ impl Heap {
 
     pub fn alloc_closure(&mut self, func: NonNull<Function>, upvals: Box<[Value]>) -> Gc<Closure> {
         let extra = upvals.len() * std::mem::size_of::<Value>();
-        self.alloc(Kind::Closure, Closure { func, upvals }, extra)
+        let upvals_ptr = upvals.as_ptr();
+        self.alloc(Kind::Closure, Closure { func, upvals_ptr, upvals }, extra)
     }
 
     pub fn alloc_cell(&mut self, v: Value) -> Value {

@@ -111,6 +111,9 @@ pub struct Runtime {
     pub(crate) heap: Heap,
     pub(crate) names: Names,
     pub(crate) globals: Vec<Value>,
+    /// `globals.as_mut_ptr()`, kept current so native code can index the
+    /// globals with two loads (see `tier::GLOBALS_PTR_OFFSET`).
+    pub(crate) globals_ptr: *mut Value,
     pub(crate) global_table: GlobalTable,
     pub(crate) functions: Vec<Box<Function>>,
     pub(crate) stack: Vec<Value>,
@@ -164,6 +167,7 @@ impl Runtime {
             heap: Heap::new(),
             names: Names::default(),
             globals: Vec::new(),
+            globals_ptr: std::ptr::null_mut(),
             global_table: GlobalTable::default(),
             functions: Vec::new(),
             stack: vec![Value::Nil; 1024],
@@ -213,8 +217,19 @@ impl Runtime {
         self.tier.as_deref()
     }
 
-    /// Removes and returns the tier manager (e.g. to shut it down).
+    pub fn tier_mut(&mut self) -> Option<&mut (dyn TierHooks + 'static)> {
+        self.tier.as_deref_mut()
+    }
+
+    /// Removes and returns the tier manager. All functions go back to the
+    /// interpreter first, so the manager may free its code.
     pub fn take_tier(&mut self) -> Option<Box<dyn TierHooks>> {
+        for f in &self.functions {
+            f.native.store(0, std::sync::atomic::Ordering::Release);
+            f.hot_calls_at.set(u64::MAX);
+            f.hot_loops_at.set(u64::MAX);
+        }
+        self.hot_thresholds = (u64::MAX, u64::MAX);
         self.tier.take()
     }
 
@@ -333,6 +348,7 @@ impl Runtime {
         if self.globals.len() < self.global_table.len() {
             self.globals.resize(self.global_table.len(), Value::Undef);
         }
+        self.globals_ptr = self.globals.as_mut_ptr();
     }
 
     /// Turns a compiled prototype tree into runtime functions.

@@ -53,9 +53,25 @@ pub trait TierHooks: Send {
     /// Native code was entered at a loop header while the frame was
     /// already running in the interpreter: on-stack replacement.
     fn on_osr_entry(&mut self, _func: &Function, _pc: u32) {}
-    /// Called when the runtime is about to exit or a summary is wanted.
+    /// For reports: lets the owner reach the concrete manager.
     fn as_any(&self) -> &dyn std::any::Any;
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
 }
+
+/// Byte offset of the globals pointer in a `Runtime`.
+pub const GLOBALS_PTR_OFFSET: i32 = std::mem::offset_of!(Runtime, globals_ptr) as i32;
+/// Byte offsets of a cons cell's head and tail from its object pointer.
+pub const CONS_HEAD_OFFSET: i32 =
+    (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, head)) as i32;
+pub const CONS_TAIL_OFFSET: i32 =
+    (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
+
+/// Byte offset of `Closure::upvals_ptr` from a closure's object pointer.
+pub const CLOSURE_UPVALS_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Closure>, value)
+    + std::mem::offset_of!(crate::value::Closure, upvals_ptr)) as i32;
+/// Byte offset of a cell's value from its object pointer.
+pub const CELL_VALUE_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::CellObj>, value)
+    + std::mem::offset_of!(crate::value::CellObj, value)) as i32;
 
 /// Binary arithmetic selectors for `rt_arith`.
 pub const ARITH_ADD: u32 = 0;
@@ -138,6 +154,35 @@ pub unsafe extern "C" fn rt_call_builtin(rt: *mut Runtime, id: u32, args: *mut V
     match call_native(id as u16, &mut ctx, slice) {
         Ok(v) => {
             *args = v;
+            0
+        }
+        Err(e) => fail(rt, e),
+    }
+}
+
+/// Runs builtin `id` on up to three arbitrary registers (`nargs` of
+/// `a`, `b`, `c`), result in `*dst`. For the instructions that inline a
+/// builtin (`VecRef`, `VecSet`, `Cons`...). Returns 0 or 1 (error pending).
+///
+/// # Safety
+/// The first `nargs` of `a`, `b`, `c` and `dst` point at VM registers.
+pub unsafe extern "C" fn rt_builtin3(
+    rt: *mut Runtime,
+    id: u32,
+    nargs: u32,
+    a: *const Value,
+    b: *const Value,
+    c: *const Value,
+    dst: *mut Value,
+) -> u32 {
+    let rt = &mut *rt;
+    let all = [*a, if nargs > 1 { *b } else { Value::Nil }, if nargs > 2 { *c } else { Value::Nil }];
+    let mut ctx = NativeCtx { heap: &mut rt.heap, names: &mut rt.names, out: &mut *rt.out };
+    match call_native(id as u16, &mut ctx, &all[..nargs as usize]) {
+        Ok(v) => {
+            if !dst.is_null() {
+                *dst = v;
+            }
             0
         }
         Err(e) => fail(rt, e),

@@ -151,6 +151,8 @@ impl Str {
 }
 
 /// A cons cell; `tail` is always `Empty` or `Cons` (no improper lists).
+/// `repr(C)`: native code reads `head` and `tail` at fixed offsets.
+#[repr(C)]
 pub struct Cons {
     pub head: Value,
     pub tail: Value,
@@ -198,8 +200,13 @@ impl Vector {
 /// A closure: a function plus its captured upvalues. An upvalue is the
 /// captured value itself, or a `Value::Cell` when the variable can change
 /// after capture.
+///
+/// `repr(C)` with `upvals_ptr` (the address of `upvals[0]`) so native code
+/// can load an upvalue with two loads at fixed offsets.
+#[repr(C)]
 pub struct Closure {
     pub func: NonNull<Function>,
+    pub upvals_ptr: *const Value,
     pub upvals: Box<[Value]>,
 }
 
@@ -213,6 +220,7 @@ impl Closure {
 }
 
 /// A mutable box for a captured variable.
+#[repr(C)]
 pub struct CellObj {
     pub value: Cell<Value>,
 }

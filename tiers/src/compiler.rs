@@ -1,0 +1,159 @@
+//! The compile thread: owns a `JITModule` for its whole life, takes jobs
+//! from a bounded queue, and publishes entry points with a Release store
+//! into each function's native slot. The program never waits for it
+//! (except in the `eager` preset, which asks to).
+//!
+//! A compile that fails — or panics inside Cranelift — is reported and
+//! leaves the function interpreted; it can never change a result.
+
+use crate::codemodel::build_isa;
+use crate::translate::{entry_signature, translate};
+use claudelang_frontend::bytecode::Proto;
+use cranelift_codegen::ir::UserFuncName;
+use cranelift_codegen::Context;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, Linkage, Module};
+use crossbeam_channel::{Receiver, Sender};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use target_lexicon::Triple;
+
+/// One function to compile.
+pub struct Job {
+    pub func_id: u32,
+    pub symbol: String,
+    pub proto: Arc<Proto>,
+    /// Address of the function's loaded constants (stable for its life).
+    pub consts: usize,
+    /// Where to publish the entry point.
+    pub slot: Arc<AtomicUsize>,
+    pub queued_at: Instant,
+    /// Signalled when the job is finished (synchronous compiles).
+    pub waiter: Option<Sender<()>>,
+}
+
+/// What became of a job.
+#[derive(Clone, Debug)]
+pub struct Done {
+    pub func_id: u32,
+    pub result: Result<CodeInfo, String>,
+    pub queue_wait: Duration,
+    pub compile_time: Duration,
+    pub finished_at: Instant,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CodeInfo {
+    pub address: usize,
+    pub bytes: u32,
+}
+
+/// Compiles one prototype in `module`; returns its finalized code.
+pub fn compile_into(module: &mut JITModule, ctx: &mut Context, proto: &Proto, consts: usize, symbol: &str, index: u32) -> Result<CodeInfo, String> {
+    let ptr = module.target_config().pointer_type();
+    let call_conv = module.isa().default_call_conv();
+    module.clear_context(ctx);
+    ctx.func.signature = entry_signature(call_conv, ptr);
+    ctx.func.name = UserFuncName::user(0, index);
+    translate(&mut ctx.func, proto, consts as u64, module.target_config(), call_conv);
+    let id = module
+        .declare_function(symbol, Linkage::Local, &ctx.func.signature)
+        .map_err(|e| e.to_string())?;
+    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+    let bytes = ctx.compiled_code().map(|c| c.code_info().total_size).unwrap_or(0);
+    module.clear_context(ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    Ok(CodeInfo { address: module.get_finalized_function(id) as usize, bytes })
+}
+
+/// A JIT module for `triple` with the project's code model.
+pub fn new_module(triple: &Triple) -> Result<JITModule, String> {
+    let isa = build_isa(triple)?;
+    Ok(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
+}
+
+/// The running compile thread of one runtime.
+pub struct CompileThread {
+    jobs: Option<Sender<Job>>,
+    pub done: Receiver<Done>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CompileThread {
+    /// Starts the thread. `on_done` runs on the compile thread right after
+    /// each job (for tier traces that must appear as events happen).
+    pub fn start(capacity: usize, on_done: Box<dyn Fn(&Job, &Done) + Send>) -> Result<CompileThread, String> {
+        // Build the module here so a broken backend is reported up front.
+        let mut module = new_module(&Triple::host())?;
+        let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
+        let (done_tx, done_rx) = crossbeam_channel::unbounded();
+        let handle = std::thread::Builder::new()
+            .name("claudelang-jit".into())
+            .spawn(move || {
+                let mut ctx = module.make_context();
+                let mut index = 0;
+                for job in job_rx {
+                    let start = Instant::now();
+                    index += 1;
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        compile_into(&mut module, &mut ctx, &job.proto, job.consts, &job.symbol, index)
+                    }))
+                    .unwrap_or_else(|p| {
+                        ctx = module.make_context();
+                        Err(format!("code generator panicked: {}", panic_message(&p)))
+                    });
+                    if let Ok(code) = &result {
+                        job.slot.store(code.address, Ordering::Release);
+                    }
+                    let done = Done {
+                        func_id: job.func_id,
+                        result,
+                        queue_wait: start - job.queued_at,
+                        compile_time: start.elapsed(),
+                        finished_at: Instant::now(),
+                    };
+                    on_done(&job, &done);
+                    let _ = done_tx.send(done);
+                    if let Some(w) = &job.waiter {
+                        let _ = w.send(());
+                    }
+                }
+                // The runtime is gone (its tier manager dropped the queue),
+                // so no thread can be running this code any more.
+                // SAFETY: see above; nothing refers to the module's memory.
+                unsafe { module.free_memory() };
+            })
+            .map_err(|e| format!("cannot start the compile thread: {e}"))?;
+        Ok(CompileThread { jobs: Some(job_tx), done: done_rx, handle: Some(handle) })
+    }
+
+    /// Queues a job without blocking; gives it back if the queue is full.
+    pub fn try_submit(&self, job: Job) -> Result<(), Job> {
+        match self.jobs.as_ref().expect("compile thread stopped").try_send(job) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(e.into_inner()),
+        }
+    }
+
+    /// Queues a job, waiting for room.
+    pub fn submit(&self, job: Job) {
+        let _ = self.jobs.as_ref().expect("compile thread stopped").send(job);
+    }
+}
+
+impl Drop for CompileThread {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

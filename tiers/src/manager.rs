@@ -1,0 +1,300 @@
+//! The tier manager: the runtime's `TierHooks`. It keeps each function's
+//! tier state, applies the policy when the interpreter reports a hot
+//! function, feeds the compile thread, and records every tier event with a
+//! timestamp for `--trace-tiers` and `--tier-stats`.
+
+use crate::compiler::{CompileThread, Done, Job};
+use crate::config::TierConfig;
+use crate::policy::{after_failure, decide, Action, TierState};
+use claudelang_runtime::function::Function;
+use claudelang_runtime::tier::{Hot, TierHooks};
+use claudelang_runtime::Runtime;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One tier event, as traced and recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TierEvent {
+    /// Since the manager started (program start, for the CLI).
+    pub at: Duration,
+    pub kind: EventKind,
+    pub func_id: u32,
+    /// `name (file:line)`.
+    pub function: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    Queued { reason: &'static str, calls: u64, backedges: u64 },
+    Compiled { compile_time: Duration, queue_wait: Duration, bytes: u32 },
+    Installed,
+    Failed { error: String },
+    Blacklisted,
+    OsrEntry { pc: u32 },
+}
+
+impl TierEvent {
+    /// The `--trace-tiers` line: greppable, one per event, stable fields.
+    pub fn trace_line(&self) -> String {
+        let t = self.at.as_secs_f64() * 1e3;
+        let ms = |d: &Duration| d.as_secs_f64() * 1e3;
+        let what = match &self.kind {
+            EventKind::Queued { reason, calls, backedges } => {
+                format!("queued      {} reason={reason} calls={calls} backedges={backedges}", self.function)
+            }
+            EventKind::Compiled { compile_time, queue_wait, bytes } => format!(
+                "compiled    {} compile={:.3}ms wait={:.3}ms bytes={bytes}",
+                self.function,
+                ms(compile_time),
+                ms(queue_wait)
+            ),
+            EventKind::Installed => format!("installed   {}", self.function),
+            EventKind::Failed { error } => format!("failed      {} error={error:?}", self.function),
+            EventKind::Blacklisted => format!("blacklisted {}", self.function),
+            EventKind::OsrEntry { pc } => format!("osr-entry   {} @pc={pc}", self.function),
+        };
+        format!("[tier] {t:>10.3}ms {what}")
+    }
+}
+
+/// Everything the manager knows about one function.
+#[derive(Clone, Debug)]
+pub struct FuncRecord {
+    pub state: TierState,
+    pub function: String,
+    pub queued_at: Option<Duration>,
+    pub installed_at: Option<Duration>,
+    pub queue_wait: Duration,
+    pub compile_time: Duration,
+    pub code_bytes: u32,
+    func: FuncPtr,
+}
+
+/// The function itself. Functions live as long as their runtime, which
+/// owns this manager, and the pointer is only used on the thread running
+/// that runtime (the manager moves with it, hence `Send`).
+#[derive(Clone, Copy, Debug)]
+struct FuncPtr(*const Function);
+// SAFETY: see above.
+unsafe impl Send for FuncPtr {}
+
+struct Shared {
+    start: Instant,
+    trace: Option<Box<dyn Write + Send>>,
+    events: Vec<TierEvent>,
+}
+
+impl Shared {
+    fn record(&mut self, e: TierEvent) {
+        if let Some(out) = self.trace.as_mut() {
+            let _ = writeln!(out, "{}", e.trace_line());
+            let _ = out.flush();
+        }
+        self.events.push(e);
+    }
+}
+
+pub struct TierManager {
+    config: TierConfig,
+    records: HashMap<u32, FuncRecord>,
+    shared: Arc<Mutex<Shared>>,
+    thread: CompileThread,
+}
+
+fn describe(f: &Function) -> String {
+    format!("{} ({})", f.name(), f.location())
+}
+
+impl TierManager {
+    /// Starts a manager (and its compile thread). `trace` receives one
+    /// line per tier event as it happens.
+    pub fn new(config: TierConfig, trace: Option<Box<dyn Write + Send>>) -> Result<TierManager, String> {
+        let shared = Arc::new(Mutex::new(Shared { start: Instant::now(), trace, events: Vec::new() }));
+        let for_thread = shared.clone();
+        let on_done = Box::new(move |job: &Job, done: &Done| {
+            let mut s = for_thread.lock();
+            let at = done.finished_at - s.start;
+            let function = job.symbol.clone();
+            match &done.result {
+                Ok(code) => {
+                    let kind = EventKind::Compiled { compile_time: done.compile_time, queue_wait: done.queue_wait, bytes: code.bytes };
+                    s.record(TierEvent { at, kind, func_id: job.func_id, function: function.clone() });
+                    s.record(TierEvent { at, kind: EventKind::Installed, func_id: job.func_id, function });
+                }
+                Err(error) => {
+                    s.record(TierEvent { at, kind: EventKind::Failed { error: error.clone() }, func_id: job.func_id, function })
+                }
+            }
+        });
+        let thread = CompileThread::start(config.queue_capacity, on_done)?;
+        Ok(TierManager { config, records: HashMap::new(), shared, thread })
+    }
+
+    /// Installs a new manager into `rt` with `config`'s thresholds.
+    pub fn install(rt: &mut Runtime, config: TierConfig, trace: Option<Box<dyn Write + Send>>) -> Result<(), String> {
+        if !config.enabled {
+            return Ok(());
+        }
+        let (calls, loops) = (config.hot_calls, config.hot_loops);
+        let m = TierManager::new(config, trace)?;
+        rt.install_tier(Box::new(m), calls, loops);
+        Ok(())
+    }
+
+    pub fn config(&self) -> &TierConfig {
+        &self.config
+    }
+
+    /// Every event so far.
+    pub fn events(&self) -> Vec<TierEvent> {
+        self.shared.lock().events.clone()
+    }
+
+    /// Per-function records, with finished compiles folded in.
+    pub fn records(&mut self) -> &HashMap<u32, FuncRecord> {
+        self.drain_done();
+        &self.records
+    }
+
+    /// Applies the compile thread's results to the records.
+    fn drain_done(&mut self) {
+        let start = self.shared.lock().start;
+        while let Ok(done) = self.thread.done.try_recv() {
+            let Some(r) = self.records.get_mut(&done.func_id) else { continue };
+            r.queue_wait = done.queue_wait;
+            r.compile_time = done.compile_time;
+            match &done.result {
+                Ok(code) => {
+                    r.state = TierState::Compiled;
+                    r.code_bytes = code.bytes;
+                    r.installed_at = Some(done.finished_at - start);
+                }
+                Err(_) => {
+                    // SAFETY: see `FuncRecord::func`.
+                    let f = unsafe { &*r.func.0 };
+                    r.state = after_failure(r.state, f.calls.get(), &self.config);
+                    // Ask again after the backoff (or never, if blacklisted:
+                    // the policy then says so on the next report).
+                    f.hot_calls_at.set(f.calls.get().saturating_add(self.config.retry_backoff));
+                    f.hot_loops_at.set(f.backedges.get().saturating_add(self.config.retry_backoff));
+                }
+            }
+        }
+    }
+
+    fn now(&self) -> Duration {
+        self.shared.lock().start.elapsed()
+    }
+
+    fn event(&self, func: &Function, kind: EventKind) {
+        let at = self.now();
+        self.shared.lock().record(TierEvent { at, kind, func_id: func.id, function: describe(func) });
+    }
+}
+
+impl TierHooks for TierManager {
+    fn on_hot(&mut self, func: &Function, why: Hot) {
+        self.drain_done();
+        let count = match why {
+            Hot::Calls => func.calls.get(),
+            Hot::Loop { .. } => func.backedges.get(),
+        };
+        let record = self.records.entry(func.id).or_insert_with(|| FuncRecord {
+            state: TierState::Interpreted,
+            function: describe(func),
+            queued_at: None,
+            installed_at: None,
+            queue_wait: Duration::ZERO,
+            compile_time: Duration::ZERO,
+            code_bytes: 0,
+            func: FuncPtr(func as *const Function),
+        });
+        let was_failed = matches!(record.state, TierState::Failed { .. });
+        let decision = decide(record.state, count, &self.config);
+        match decision.action {
+            Action::Stop => {
+                if let TierState::Failed { .. } = record.state {
+                    record.state = TierState::Blacklisted;
+                    self.event(func, EventKind::Blacklisted);
+                }
+                func.hot_calls_at.set(u64::MAX);
+                func.hot_loops_at.set(u64::MAX);
+            }
+            Action::Wait(n) => match why {
+                Hot::Calls => func.hot_calls_at.set(func.calls.get() + n),
+                Hot::Loop { .. } => func.hot_loops_at.set(func.backedges.get() + n),
+            },
+            Action::Compile => {
+                let symbol = describe(func);
+                let (waiter, wait) = if self.config.synchronous {
+                    let (tx, rx) = crossbeam_channel::bounded(1);
+                    (Some(tx), Some(rx))
+                } else {
+                    (None, None)
+                };
+                let job = Job {
+                    func_id: func.id,
+                    symbol,
+                    proto: func.proto.clone(),
+                    consts: func.consts.as_ptr() as usize,
+                    slot: func.native.clone(),
+                    queued_at: Instant::now(),
+                    waiter,
+                };
+                let reason = if was_failed {
+                    decision.reason
+                } else {
+                    match why {
+                        Hot::Calls => "hot calls",
+                        Hot::Loop { .. } => "hot loop",
+                    }
+                };
+                let queued = EventKind::Queued { reason, calls: func.calls.get(), backedges: func.backedges.get() };
+                let submitted = if self.config.synchronous {
+                    self.event(func, queued);
+                    self.thread.submit(job);
+                    true
+                } else {
+                    let ok = self.thread.try_submit(job).is_ok();
+                    if ok {
+                        self.event(func, queued);
+                    }
+                    ok
+                };
+                let record = self.records.get_mut(&func.id).unwrap();
+                if submitted {
+                    record.state = TierState::Queued;
+                    if record.queued_at.is_none() {
+                        record.queued_at = Some(self.shared.lock().start.elapsed());
+                    }
+                    func.hot_calls_at.set(u64::MAX);
+                    func.hot_loops_at.set(u64::MAX);
+                    if let Some(rx) = wait {
+                        let _ = rx.recv();
+                        self.drain_done();
+                    }
+                } else {
+                    // Queue full: the program goes on; ask again later.
+                    let backoff = self.config.retry_backoff;
+                    func.hot_calls_at.set(func.calls.get() + backoff);
+                    func.hot_loops_at.set(func.backedges.get() + backoff);
+                }
+            }
+        }
+    }
+
+    fn on_osr_entry(&mut self, func: &Function, pc: u32) {
+        self.event(func, EventKind::OsrEntry { pc });
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}

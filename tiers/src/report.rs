@@ -1,0 +1,72 @@
+//! `--tier-stats`: one row per function that ran, plus totals.
+
+use crate::manager::TierManager;
+use crate::policy::TierState;
+use claudelang_runtime::Runtime;
+use std::fmt::Write;
+use std::time::Duration;
+
+fn ms(d: Option<Duration>) -> String {
+    match d {
+        Some(d) => format!("{:.3}", d.as_secs_f64() * 1e3),
+        None => "-".into(),
+    }
+}
+
+/// The table, as printed on stderr at exit.
+pub fn tier_stats(rt: &mut Runtime) -> String {
+    let records = match rt.tier_mut().and_then(|t| t.as_any_mut().downcast_mut::<TierManager>()) {
+        Some(m) => m.records().clone(),
+        None => Default::default(),
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6}",
+        "function", "location", "calls", "back-edges", "tier", "promoted-ms", "wait-ms", "compile-ms", "bytes", "osr", "deopts"
+    );
+    let mut compiled = 0;
+    let mut total_compile = Duration::ZERO;
+    // The prelude's own top level runs once at startup: not the program's.
+    let ran = |f: &&claudelang_runtime::function::Function| {
+        (f.calls.get() > 0 || f.backedges.get() > 0) && !(f.proto.is_builtin && f.proto.name.as_deref() == Some("<toplevel>"))
+    };
+    let mut rows: Vec<_> = rt.functions().filter(ran).collect();
+    rows.sort_by_key(|f| std::cmp::Reverse(f.calls.get() + f.backedges.get()));
+    for f in rows {
+        let r = records.get(&f.id);
+        let tier = match r.map(|r| r.state) {
+            Some(TierState::Compiled) => "native",
+            Some(TierState::Queued) => "queued",
+            Some(TierState::Failed { .. }) => "failed",
+            Some(TierState::Blacklisted) => "blacklisted",
+            _ => "interp",
+        };
+        if tier == "native" {
+            compiled += 1;
+            total_compile += r.map(|r| r.compile_time).unwrap_or_default();
+        }
+        let name: String = f.name().chars().take(28).collect();
+        let _ = writeln!(
+            out,
+            "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6}",
+            name,
+            f.location(),
+            f.calls.get(),
+            f.backedges.get(),
+            tier,
+            ms(r.and_then(|r| r.installed_at)),
+            ms(r.filter(|r| r.installed_at.is_some()).map(|r| r.queue_wait)),
+            ms(r.filter(|r| r.installed_at.is_some()).map(|r| r.compile_time)),
+            r.map(|r| r.code_bytes).unwrap_or(0),
+            f.osr_entries.get(),
+            0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "totals: {compiled} functions compiled, {:.3} ms compiling on the background thread",
+        total_compile.as_secs_f64() * 1e3
+    );
+    out
+}

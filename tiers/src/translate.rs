@@ -1,0 +1,810 @@
+//! Bytecode to Cranelift IR: the baseline native tier.
+//!
+//! Like V8's Sparkplug, the compiled function runs on the interpreter's
+//! frame: VM registers stay in memory (16-byte `Value` slots at `base`), so
+//! native code can be entered at any instruction and can leave at any
+//! instruction with nothing to reconstruct. The entry block is a jump table
+//! on the entry pc — function entry, a loop header for on-stack
+//! replacement, the instruction after a call for resuming — and every
+//! bytecode instruction becomes one block.
+//!
+//! Common instructions get inline fast paths with type checks (int and
+//! float arithmetic with overflow checks, comparisons and fused branches,
+//! moves, globals, upvalues and cells, list access); their slow paths call
+//! the runtime's helpers (`claudelang_runtime::tier`), which produce exactly
+//! the interpreter's results and errors. Instructions that push or pop
+//! frames (calls, returns) and rare ones leave to the interpreter, which
+//! runs them and re-enters native code at the next call boundary or loop
+//! back-edge. So every function is compilable, and results and errors are
+//! the interpreter's by construction.
+//!
+//! One `translate_*` method per kind of instruction, as in the Cranelift
+//! JIT demo's `FunctionTranslator`.
+
+use claudelang_frontend::builtins::B;
+use claudelang_frontend::bytecode::{Op, Proto};
+use claudelang_runtime::tier::*;
+use claudelang_runtime::value::{TAG_BOOL, TAG_EMPTY, TAG_FLOAT, TAG_INT, TAG_NIL};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, Function, InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature,
+    StackSlotData, StackSlotKind, Type, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+const TAG_SYM: i64 = 5;
+const TAG_UNDEF: i64 = 7;
+const TAG_CONS: i64 = 9;
+const TAG_CLOSURE: i64 = 11;
+const TAG_CELL: i64 = 12;
+const SLOT: i32 = 16;
+const PAYLOAD: i32 = 8;
+
+/// Builds the native signature `(rt, func, base, pc: i32) -> status: i64`.
+pub fn entry_signature(call_conv: CallConv, ptr: Type) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(types::I32));
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+struct Helpers {
+    arith: SigRef,
+    compare: SigRef,
+    builtin: SigRef,
+    builtin3: SigRef,
+    backedge: SigRef,
+}
+
+/// Translates `proto` into `func` (whose signature must be
+/// `entry_signature`). `consts` is the address of the function's loaded
+/// constants.
+pub fn translate(func: &mut Function, proto: &Proto, consts: u64, target: TargetFrontendConfig, call_conv: CallConv) {
+    let ptr = target.pointer_type();
+    let mut fbc = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(func, &mut fbc);
+    let sig = |params: &[Type], ret: Option<Type>| {
+        let mut s = Signature::new(call_conv);
+        s.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        s.returns.extend(ret.map(AbiParam::new));
+        s
+    };
+    let i32t = types::I32;
+    let helpers = Helpers {
+        arith: b.import_signature(sig(&[ptr, i32t, ptr, ptr, ptr], Some(i32t))),
+        compare: b.import_signature(sig(&[ptr, i32t, ptr, ptr], Some(i32t))),
+        builtin: b.import_signature(sig(&[ptr, i32t, ptr, i32t], Some(i32t))),
+        builtin3: b.import_signature(sig(&[ptr, i32t, i32t, ptr, ptr, ptr, ptr], Some(i32t))),
+        backedge: b.import_signature(sig(&[ptr, ptr], None)),
+    };
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    let blocks: Vec<Block> = (0..proto.code.len()).map(|_| b.create_block()).collect();
+    let bad_pc = b.create_block();
+    b.set_cold_block(bad_pc);
+
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (rt, fptr, base, pc) = (params[0], params[1], params[2], params[3]);
+    // A scratch Value slot for immediates passed to slow paths by address.
+    let scratch = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 4));
+    let targets: Vec<_> = blocks.iter().map(|&blk| b.func.dfg.block_call(blk, &[])).collect();
+    let default = b.func.dfg.block_call(bad_pc, &[]);
+    let jt = b.create_jump_table(JumpTableData::new(default, &targets));
+    b.ins().br_table(pc, jt);
+
+    // An out-of-range entry pc cannot happen; leave to the interpreter.
+    b.switch_to_block(bad_pc);
+    let pc64 = b.ins().uextend(types::I64, pc);
+    b.ins().return_(&[pc64]);
+
+    let mut tx = Tx { b, rt, fptr, base, ptr, helpers, blocks, consts, scratch, pc: 0 };
+    for (i, op) in proto.code.iter().enumerate() {
+        tx.pc = i;
+        tx.b.switch_to_block(tx.blocks[i]);
+        tx.translate_op(*op);
+    }
+    tx.b.seal_all_blocks();
+    tx.b.finalize(target);
+}
+
+struct Tx<'a> {
+    b: FunctionBuilder<'a>,
+    rt: Value,
+    fptr: Value,
+    base: Value,
+    ptr: Type,
+    helpers: Helpers,
+    blocks: Vec<Block>,
+    consts: u64,
+    scratch: cranelift_codegen::ir::StackSlot,
+    pc: usize,
+}
+
+fn mem() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+impl Tx<'_> {
+    // ---- small builders ------------------------------------------------
+
+    fn off(r: u16) -> i32 {
+        r as i32 * SLOT
+    }
+    fn tag(&mut self, r: u16) -> Value {
+        self.b.ins().uload8(types::I32, mem(), self.base, Self::off(r))
+    }
+    fn payload(&mut self, r: u16) -> Value {
+        self.b.ins().load(types::I64, mem(), self.base, Self::off(r) + PAYLOAD)
+    }
+    fn addr(&mut self, r: u16) -> Value {
+        self.b.ins().iadd_imm_s(self.base, Self::off(r) as i64)
+    }
+    fn store_tag(&mut self, r: u16, tag: u8) {
+        let t = self.b.ins().iconst(types::I8, tag as i64);
+        self.b.ins().store(mem(), t, self.base, Self::off(r));
+    }
+    fn store_int(&mut self, r: u16, v: Value) {
+        self.store_tag(r, TAG_INT);
+        self.b.ins().store(mem(), v, self.base, Self::off(r) + PAYLOAD);
+    }
+    fn store_float(&mut self, r: u16, v: Value) {
+        self.store_tag(r, TAG_FLOAT);
+        self.b.ins().store(mem(), v, self.base, Self::off(r) + PAYLOAD);
+    }
+    fn store_bool(&mut self, r: u16, v: Value) {
+        self.store_tag(r, TAG_BOOL);
+        let w = self.b.ins().uextend(types::I64, v);
+        self.b.ins().store(mem(), w, self.base, Self::off(r) + PAYLOAD);
+    }
+    /// Copies a 16-byte Value from `src + soff` to register `dst`.
+    fn copy_from(&mut self, src: Value, soff: i32, dst: u16) {
+        let lo = self.b.ins().load(types::I64, mem(), src, soff);
+        let hi = self.b.ins().load(types::I64, mem(), src, soff + 8);
+        self.b.ins().store(mem(), lo, self.base, Self::off(dst));
+        self.b.ins().store(mem(), hi, self.base, Self::off(dst) + 8);
+    }
+    /// Copies register `src` to `dst + doff`.
+    fn copy_to(&mut self, src: u16, dst: Value, doff: i32) {
+        let lo = self.b.ins().load(types::I64, mem(), self.base, Self::off(src));
+        let hi = self.b.ins().load(types::I64, mem(), self.base, Self::off(src) + 8);
+        self.b.ins().store(mem(), lo, dst, doff);
+        self.b.ins().store(mem(), hi, dst, doff + 8);
+    }
+    fn is_tag(&mut self, tag: Value, t: i64) -> Value {
+        self.b.ins().icmp_imm_s(IntCC::Equal, tag, t)
+    }
+    fn next(&self) -> Block {
+        self.blocks[self.pc + 1]
+    }
+    fn target(&self, off: i64) -> Block {
+        self.blocks[(self.pc as i64 + 1 + off) as usize]
+    }
+    fn goto_next(&mut self) {
+        let n = self.next();
+        self.b.ins().jump(n, &[]);
+    }
+    fn status(&mut self, s: u64) {
+        let v = self.b.ins().iconst(types::I64, (s | self.pc as u64) as i64);
+        self.b.ins().return_(&[v]);
+    }
+    /// Leave to the interpreter, which runs this instruction.
+    fn exit_here(&mut self) {
+        self.status(STATUS_EXEC);
+    }
+    fn cold(&mut self) -> Block {
+        let blk = self.b.create_block();
+        self.b.set_cold_block(blk);
+        blk
+    }
+    fn helper(&mut self, sig: SigRef, f: usize, args: &[Value]) -> Option<Value> {
+        let callee = self.b.ins().iconst(self.ptr, f as i64);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call).first().copied()
+    }
+    /// Branches to the error exit if `status` (an i32) is non-zero,
+    /// otherwise continues with the next instruction.
+    fn check_status_then_next(&mut self, status: Value) {
+        let err = self.cold();
+        let n = self.next();
+        self.b.ins().brif(status, err, &[], n, &[]);
+        self.b.switch_to_block(err);
+        self.status(STATUS_ERROR);
+    }
+    fn scratch_int(&mut self, imm: i64) -> Value {
+        let t = self.b.ins().iconst(types::I8, TAG_INT as i64);
+        self.b.ins().stack_store(self.ptr, t, self.scratch, 0);
+        let v = self.b.ins().iconst(types::I64, imm);
+        self.b.ins().stack_store(self.ptr, v, self.scratch, PAYLOAD);
+        self.b.ins().stack_addr(self.ptr, self.scratch, 0)
+    }
+    /// `falsy = tag == nil || (tag == bool && byte == 0)`
+    fn is_falsy(&mut self, r: u16) -> Value {
+        let tag = self.tag(r);
+        let is_nil = self.is_tag(tag, TAG_NIL as i64);
+        let is_bool = self.is_tag(tag, TAG_BOOL as i64);
+        let byte = self.b.ins().uload8(types::I32, mem(), self.base, Self::off(r) + PAYLOAD);
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, byte, 0);
+        let false_bool = self.b.ins().band(is_bool, zero);
+        self.b.ins().bor(is_nil, false_bool)
+    }
+
+    // ---- instructions --------------------------------------------------
+
+    fn translate_op(&mut self, op: Op) {
+        match op {
+            Op::Move { dst, src } => {
+                let s = self.base;
+                self.copy_from(s, Self::off(src), dst);
+                self.goto_next();
+            }
+            Op::LoadNil { dst } => self.translate_load_tag(dst, TAG_NIL),
+            Op::LoadEmpty { dst } => self.translate_load_tag(dst, TAG_EMPTY),
+            Op::LoadUndef { dst } => self.translate_load_tag(dst, TAG_UNDEF as u8),
+            Op::LoadBool { dst, val } => {
+                let v = self.b.ins().iconst(types::I8, val as i64);
+                self.store_bool(dst, v);
+                self.goto_next();
+            }
+            Op::LoadInt { dst, val } => {
+                let v = self.b.ins().iconst(types::I64, val as i64);
+                self.store_int(dst, v);
+                self.goto_next();
+            }
+            Op::LoadK { dst, k } => {
+                let c = self.b.ins().iconst(self.ptr, self.consts as i64);
+                self.copy_from(c, k as i32 * SLOT, dst);
+                self.goto_next();
+            }
+            Op::CheckInit { src, .. } => {
+                let tag = self.tag(src);
+                let undef = self.is_tag(tag, TAG_UNDEF);
+                self.exit_if(undef);
+            }
+            Op::DotimesInit { count } => {
+                let tag = self.tag(count);
+                let not_int = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_INT as i64);
+                self.exit_if(not_int);
+            }
+            Op::GetGlobal { dst, g } => self.translate_global(dst, g, false),
+            Op::SetGlobal { g, src } => self.translate_global(src, g, true),
+            Op::DefGlobal { g, src } => {
+                let gp = self.b.ins().load(self.ptr, mem(), self.rt, GLOBALS_PTR_OFFSET);
+                self.copy_to(src, gp, g as i32 * SLOT);
+                self.goto_next();
+            }
+            Op::GetUpval { dst, u } => {
+                let up = self.upvals();
+                self.copy_from(up, u as i32 * SLOT, dst);
+                self.goto_next();
+            }
+            Op::GetUpcell { dst, u } => {
+                let up = self.upvals();
+                let cell = self.b.ins().load(types::I64, mem(), up, u as i32 * SLOT + PAYLOAD);
+                self.translate_cell_read(cell, dst);
+            }
+            Op::SetUpcell { u, src } => {
+                let up = self.upvals();
+                let cell = self.b.ins().load(types::I64, mem(), up, u as i32 * SLOT + PAYLOAD);
+                self.copy_to(src, cell, CELL_VALUE_OFFSET);
+                self.goto_next();
+            }
+            Op::GetCell { dst, cell } => {
+                let tag = self.tag(cell);
+                let not_cell = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_CELL);
+                let ok = self.b.create_block();
+                let out = self.cold();
+                self.b.ins().brif(not_cell, out, &[], ok, &[]);
+                self.b.switch_to_block(out);
+                self.exit_here();
+                self.b.switch_to_block(ok);
+                let c = self.payload(cell);
+                self.translate_cell_read(c, dst);
+            }
+            Op::SetCell { cell, src } => {
+                let tag = self.tag(cell);
+                let not_cell = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_CELL);
+                let ok = self.b.create_block();
+                let out = self.cold();
+                self.b.ins().brif(not_cell, out, &[], ok, &[]);
+                self.b.switch_to_block(out);
+                self.exit_here();
+                self.b.switch_to_block(ok);
+                let c = self.payload(cell);
+                self.copy_to(src, c, CELL_VALUE_OFFSET);
+                self.goto_next();
+            }
+
+            Op::Add { dst, a, b } => self.translate_arith(ARITH_ADD, dst, a, Operand::Reg(b)),
+            Op::Sub { dst, a, b } => self.translate_arith(ARITH_SUB, dst, a, Operand::Reg(b)),
+            Op::Mul { dst, a, b } => self.translate_arith(ARITH_MUL, dst, a, Operand::Reg(b)),
+            Op::AddI { dst, a, imm } => self.translate_arith(ARITH_ADD, dst, a, Operand::Imm(imm as i64)),
+            Op::SubI { dst, a, imm } => self.translate_arith(ARITH_SUB, dst, a, Operand::Imm(imm as i64)),
+            Op::MulI { dst, a, imm } => self.translate_arith(ARITH_MUL, dst, a, Operand::Imm(imm as i64)),
+            Op::Div { dst, a, b } => self.translate_divide(ARITH_DIV, dst, a, b),
+            Op::Mod { dst, a, b } => self.translate_divide(ARITH_MOD, dst, a, b),
+            Op::Rem { dst, a, b } => self.translate_divide(ARITH_REM, dst, a, b),
+            Op::Neg { dst, src } => self.translate_neg(dst, src),
+            Op::Not { dst, src } => {
+                let f = self.is_falsy(src);
+                self.store_bool(dst, f);
+                self.goto_next();
+            }
+
+            Op::Lt { dst, a, b } => self.translate_compare_value(CMP_LT, dst, a, b),
+            Op::Le { dst, a, b } => self.translate_compare_value(CMP_LE, dst, a, b),
+            Op::Gt { dst, a, b } => self.translate_compare_value(CMP_GT, dst, a, b),
+            Op::Ge { dst, a, b } => self.translate_compare_value(CMP_GE, dst, a, b),
+            Op::Eq { dst, a, b } => self.translate_compare_value(CMP_EQ, dst, a, b),
+            Op::Ne { dst, a, b } => self.translate_compare_value(CMP_NE, dst, a, b),
+
+            Op::Jmp { off } => {
+                let t = self.target(off as i64);
+                self.b.ins().jump(t, &[]);
+            }
+            Op::Loop { off } => {
+                let t = self.target(off as i64);
+                self.backedge();
+                self.b.ins().jump(t, &[]);
+            }
+            Op::JmpIfFalse { src, off } => {
+                let f = self.is_falsy(src);
+                let (t, n) = (self.target(off as i64), self.next());
+                self.b.ins().brif(f, t, &[], n, &[]);
+            }
+            Op::JmpIfTrue { src, off } => {
+                let f = self.is_falsy(src);
+                let (t, n) = (self.target(off as i64), self.next());
+                self.b.ins().brif(f, n, &[], t, &[]);
+            }
+            Op::JmpIfNotLt { a, b, off } => self.translate_compare_jump(CMP_LT, a, Operand::Reg(b), off),
+            Op::JmpIfNotLe { a, b, off } => self.translate_compare_jump(CMP_LE, a, Operand::Reg(b), off),
+            Op::JmpIfNotGt { a, b, off } => self.translate_compare_jump(CMP_GT, a, Operand::Reg(b), off),
+            Op::JmpIfNotGe { a, b, off } => self.translate_compare_jump(CMP_GE, a, Operand::Reg(b), off),
+            Op::JmpIfNotEq { a, b, off } => self.translate_compare_jump(CMP_EQ, a, Operand::Reg(b), off),
+            Op::JmpIfNotNe { a, b, off } => self.translate_compare_jump(CMP_NE, a, Operand::Reg(b), off),
+            Op::JmpIfNotLtI { a, imm, off } => self.translate_compare_jump(CMP_LT, a, Operand::Imm(imm as i64), off),
+            Op::JmpIfNotLeI { a, imm, off } => self.translate_compare_jump(CMP_LE, a, Operand::Imm(imm as i64), off),
+            Op::JmpIfNotGtI { a, imm, off } => self.translate_compare_jump(CMP_GT, a, Operand::Imm(imm as i64), off),
+            Op::JmpIfNotGeI { a, imm, off } => self.translate_compare_jump(CMP_GE, a, Operand::Imm(imm as i64), off),
+            Op::JmpIfNotEqI { a, imm, off } => self.translate_compare_jump(CMP_EQ, a, Operand::Imm(imm as i64), off),
+            Op::JmpIfNotNeI { a, imm, off } => self.translate_compare_jump(CMP_NE, a, Operand::Imm(imm as i64), off),
+
+            Op::TailSelf { base, nargs } => self.translate_tail_self(base, nargs),
+            Op::CallBuiltin { base, nargs, id } => {
+                let (rt, idv) = (self.rt, self.b.ins().iconst(types::I32, id as i64));
+                let args = self.addr(base);
+                let n = self.b.ins().iconst(types::I32, nargs as i64);
+                let st = self.helper(self.helpers.builtin, rt_call_builtin as *const () as usize, &[rt, idv, args, n]).unwrap();
+                self.check_status_then_next(st);
+            }
+            Op::VecRef { dst, v, i } => self.translate_builtin3(B::VectorRef, &[v, i], Some(dst)),
+            Op::VecSet { v, i, x } => self.translate_builtin3(B::VectorSet, &[v, i, x], None),
+            Op::Cons { dst, h, t } => self.translate_builtin3(B::Cons, &[h, t], Some(dst)),
+            Op::Car { dst, src } => self.translate_list_part(dst, src, CONS_HEAD_OFFSET, B::Head),
+            Op::Cdr { dst, src } => self.translate_list_part(dst, src, CONS_TAIL_OFFSET, B::Tail),
+            Op::IsEmpty { dst, src } => {
+                let tag = self.tag(src);
+                let is_list = {
+                    let e = self.is_tag(tag, TAG_EMPTY as i64);
+                    let c = self.is_tag(tag, TAG_CONS);
+                    self.b.ins().bor(e, c)
+                };
+                let fast = self.b.create_block();
+                let slow = self.cold();
+                self.b.ins().brif(is_list, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let e = self.is_tag(tag, TAG_EMPTY as i64);
+                self.store_bool(dst, e);
+                self.goto_next();
+                self.b.switch_to_block(slow);
+                self.translate_builtin3(B::IsEmpty, &[src], Some(dst));
+            }
+            Op::TestCons { src, off } => {
+                let tag = self.tag(src);
+                let c = self.is_tag(tag, TAG_CONS);
+                let (t, n) = (self.target(off as i64), self.next());
+                self.b.ins().brif(c, n, &[], t, &[]);
+            }
+            Op::TestEmpty { src, off } => {
+                let tag = self.tag(src);
+                let c = self.is_tag(tag, TAG_EMPTY as i64);
+                let (t, n) = (self.target(off as i64), self.next());
+                self.b.ins().brif(c, n, &[], t, &[]);
+            }
+            Op::Head { dst, src } => {
+                let p = self.payload(src);
+                self.copy_from(p, CONS_HEAD_OFFSET, dst);
+                self.goto_next();
+            }
+            Op::Tail { dst, src } => {
+                let p = self.payload(src);
+                self.copy_from(p, CONS_TAIL_OFFSET, dst);
+                self.goto_next();
+            }
+
+            // Frames, allocation of closures and cells, effects and rare
+            // instructions: the interpreter runs them.
+            Op::Call { .. }
+            | Op::TailCall { .. }
+            | Op::Return { .. }
+            | Op::Effect { .. }
+            | Op::MakeList { .. }
+            | Op::Closure { .. }
+            | Op::NewCell { .. }
+            | Op::LoadBuiltin { .. }
+            | Op::NoMatch { .. } => self.exit_here(),
+        }
+    }
+
+    fn translate_load_tag(&mut self, dst: u16, tag: u8) {
+        self.store_tag(dst, tag);
+        self.goto_next();
+    }
+
+    /// Leaves to the interpreter when `cond` holds, else goes on.
+    fn exit_if(&mut self, cond: Value) {
+        let out = self.cold();
+        let n = self.next();
+        self.b.ins().brif(cond, out, &[], n, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+    }
+
+    fn upvals(&mut self) -> Value {
+        // The running closure sits just below the frame's registers.
+        let closure = self.b.ins().load(types::I64, mem(), self.base, -SLOT + PAYLOAD);
+        self.b.ins().load(self.ptr, mem(), closure, CLOSURE_UPVALS_OFFSET)
+    }
+
+    fn translate_cell_read(&mut self, cell: Value, dst: u16) {
+        let tag = self.b.ins().uload8(types::I32, mem(), cell, CELL_VALUE_OFFSET);
+        let undef = self.is_tag(tag, TAG_UNDEF);
+        let ok = self.b.create_block();
+        let out = self.cold();
+        self.b.ins().brif(undef, out, &[], ok, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+        self.b.switch_to_block(ok);
+        self.copy_from(cell, CELL_VALUE_OFFSET, dst);
+        self.goto_next();
+    }
+
+    fn translate_global(&mut self, reg: u16, g: u32, set: bool) {
+        let gp = self.b.ins().load(self.ptr, mem(), self.rt, GLOBALS_PTR_OFFSET);
+        let goff = g as i32 * SLOT;
+        let tag = self.b.ins().uload8(types::I32, mem(), gp, goff);
+        let undef = self.is_tag(tag, TAG_UNDEF);
+        let ok = self.b.create_block();
+        let out = self.cold();
+        self.b.ins().brif(undef, out, &[], ok, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+        self.b.switch_to_block(ok);
+        if set {
+            self.copy_to(reg, gp, goff);
+        } else {
+            self.copy_from(gp, goff, reg);
+        }
+        self.goto_next();
+    }
+
+    /// The operands' tags and, when both are ints, a block that has them.
+    fn int_pair(&mut self, a: u16, b: Operand) -> (Value, Option<Value>, Value) {
+        let ta = self.tag(a);
+        let a_int = self.is_tag(ta, TAG_INT as i64);
+        match b {
+            Operand::Imm(_) => (ta, None, a_int),
+            Operand::Reg(r) => {
+                let tb = self.tag(r);
+                let b_int = self.is_tag(tb, TAG_INT as i64);
+                let both = self.b.ins().band(a_int, b_int);
+                (ta, Some(tb), both)
+            }
+        }
+    }
+
+    fn operand_payload(&mut self, b: Operand) -> Value {
+        match b {
+            Operand::Reg(r) => self.payload(r),
+            Operand::Imm(i) => self.b.ins().iconst(types::I64, i),
+        }
+    }
+
+    fn operand_addr(&mut self, b: Operand) -> Value {
+        match b {
+            Operand::Reg(r) => self.addr(r),
+            Operand::Imm(i) => self.scratch_int(i),
+        }
+    }
+
+    fn translate_arith(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
+        let (ta, tb, both_int) = self.int_pair(a, b);
+        let int_blk = self.b.create_block();
+        let float_check = self.b.create_block();
+        let slow = self.cold();
+        self.b.ins().brif(both_int, int_blk, &[], float_check, &[]);
+
+        self.b.switch_to_block(int_blk);
+        let x = self.payload(a);
+        let y = self.operand_payload(b);
+        let (r, overflow) = match op {
+            ARITH_ADD => self.b.ins().sadd_overflow(x, y),
+            ARITH_SUB => self.b.ins().ssub_overflow(x, y),
+            _ => self.b.ins().smul_overflow(x, y),
+        };
+        let ok = self.b.create_block();
+        self.b.ins().brif(overflow, slow, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        self.store_int(dst, r);
+        self.goto_next();
+
+        // Float + float inline; everything else (mixed, overflow, errors)
+        // through the runtime's slow path.
+        self.b.switch_to_block(float_check);
+        match (b, tb) {
+            (Operand::Reg(rb), Some(tb)) => {
+                let fa = self.is_tag(ta, TAG_FLOAT as i64);
+                let fb = self.is_tag(tb, TAG_FLOAT as i64);
+                let both = self.b.ins().band(fa, fb);
+                let fblk = self.b.create_block();
+                self.b.ins().brif(both, fblk, &[], slow, &[]);
+                self.b.switch_to_block(fblk);
+                let x = self.b.ins().load(types::F64, mem(), self.base, Self::off(a) + PAYLOAD);
+                let y = self.b.ins().load(types::F64, mem(), self.base, Self::off(rb) + PAYLOAD);
+                let r = match op {
+                    ARITH_ADD => self.b.ins().fadd(x, y),
+                    ARITH_SUB => self.b.ins().fsub(x, y),
+                    _ => self.b.ins().fmul(x, y),
+                };
+                self.store_float(dst, r);
+                self.goto_next();
+            }
+            _ => {
+                self.b.ins().jump(slow, &[]);
+            }
+        }
+
+        self.b.switch_to_block(slow);
+        self.arith_slow(op, dst, a, b);
+    }
+
+    fn arith_slow(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
+        let opv = self.b.ins().iconst(types::I32, op as i64);
+        let aa = self.addr(a);
+        let ba = self.operand_addr(b);
+        let da = self.addr(dst);
+        let rt = self.rt;
+        let st = self.helper(self.helpers.arith, rt_arith as *const () as usize, &[rt, opv, aa, ba, da]).unwrap();
+        self.check_status_then_next(st);
+    }
+
+    /// `/`, `mod`, `rem`: int fast path when the divisor is neither 0 nor
+    /// -1 (the two cases that error or can overflow), else the slow path.
+    fn translate_divide(&mut self, op: u32, dst: u16, a: u16, b: u16) {
+        let (_, _, both_int) = self.int_pair(a, Operand::Reg(b));
+        let check = self.b.create_block();
+        let fast = self.b.create_block();
+        let slow = self.cold();
+        self.b.ins().brif(both_int, check, &[], slow, &[]);
+        self.b.switch_to_block(check);
+        let y = self.payload(b);
+        let yp1 = self.b.ins().iadd_imm_s(y, 1);
+        // y + 1 <= 1 (unsigned) exactly when y is 0 or -1.
+        let risky = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, yp1, 1);
+        self.b.ins().brif(risky, slow, &[], fast, &[]);
+        self.b.switch_to_block(fast);
+        let x = self.payload(a);
+        let r = match op {
+            ARITH_DIV => self.b.ins().sdiv(x, y),
+            ARITH_REM => self.b.ins().srem(x, y),
+            _ => {
+                // mod takes the divisor's sign: adjust a non-zero
+                // remainder whose sign differs from the divisor's.
+                let m = self.b.ins().srem(x, y);
+                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0);
+                let x_or = self.b.ins().bxor(m, y);
+                let differ = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, x_or, 0);
+                let adjust = self.b.ins().band(nz, differ);
+                let plus = self.b.ins().iadd(m, y);
+                self.b.ins().select(adjust, plus, m)
+            }
+        };
+        self.store_int(dst, r);
+        self.goto_next();
+        self.b.switch_to_block(slow);
+        self.arith_slow(op, dst, a, Operand::Reg(b));
+    }
+
+    fn translate_neg(&mut self, dst: u16, src: u16) {
+        let tag = self.tag(src);
+        let is_int = self.is_tag(tag, TAG_INT as i64);
+        let int_blk = self.b.create_block();
+        let not_int = self.b.create_block();
+        let out = self.cold();
+        self.b.ins().brif(is_int, int_blk, &[], not_int, &[]);
+        self.b.switch_to_block(int_blk);
+        let x = self.payload(src);
+        let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+        let ok = self.b.create_block();
+        self.b.ins().brif(is_min, out, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        let r = self.b.ins().ineg(x);
+        self.store_int(dst, r);
+        self.goto_next();
+        self.b.switch_to_block(not_int);
+        let is_float = self.is_tag(tag, TAG_FLOAT as i64);
+        let fblk = self.b.create_block();
+        self.b.ins().brif(is_float, fblk, &[], out, &[]);
+        self.b.switch_to_block(fblk);
+        let f = self.b.ins().load(types::F64, mem(), self.base, Self::off(src) + PAYLOAD);
+        let r = self.b.ins().fneg(f);
+        self.store_float(dst, r);
+        self.goto_next();
+        self.b.switch_to_block(out);
+        self.exit_here();
+    }
+
+    /// Evaluates a comparison into an i8 truth value in a fresh block,
+    /// returning (that block, the value); errors leave through the error
+    /// exit.
+    fn compare(&mut self, cmp: u32, a: u16, b: Operand) -> (Block, Value) {
+        let done = self.b.create_block();
+        let truth = self.b.append_block_param(done, types::I8);
+        let (ta, tb, both_int) = self.int_pair(a, b);
+        let int_blk = self.b.create_block();
+        let other = self.b.create_block();
+        let slow = self.cold();
+        self.b.ins().brif(both_int, int_blk, &[], other, &[]);
+
+        self.b.switch_to_block(int_blk);
+        let x = self.payload(a);
+        let y = self.operand_payload(b);
+        let cc = match cmp {
+            CMP_LT => IntCC::SignedLessThan,
+            CMP_LE => IntCC::SignedLessThanOrEqual,
+            CMP_GT => IntCC::SignedGreaterThan,
+            CMP_GE => IntCC::SignedGreaterThanOrEqual,
+            CMP_EQ => IntCC::Equal,
+            _ => IntCC::NotEqual,
+        };
+        let t = self.b.ins().icmp(cc, x, y);
+        self.b.ins().jump(done, &[BlockArg::Value(t)]);
+
+        self.b.switch_to_block(other);
+        match (b, tb, cmp) {
+            (Operand::Reg(rb), Some(tb), CMP_LT | CMP_LE | CMP_GT | CMP_GE) => {
+                let fa = self.is_tag(ta, TAG_FLOAT as i64);
+                let fb = self.is_tag(tb, TAG_FLOAT as i64);
+                let both = self.b.ins().band(fa, fb);
+                let fblk = self.b.create_block();
+                self.b.ins().brif(both, fblk, &[], slow, &[]);
+                self.b.switch_to_block(fblk);
+                let x = self.b.ins().load(types::F64, mem(), self.base, Self::off(a) + PAYLOAD);
+                let y = self.b.ins().load(types::F64, mem(), self.base, Self::off(rb) + PAYLOAD);
+                let fcc = match cmp {
+                    CMP_LT => FloatCC::LessThan,
+                    CMP_LE => FloatCC::LessThanOrEqual,
+                    CMP_GT => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                let t = self.b.ins().fcmp(fcc, x, y);
+                self.b.ins().jump(done, &[BlockArg::Value(t)]);
+            }
+            _ => {
+                self.b.ins().jump(slow, &[]);
+            }
+        }
+
+        self.b.switch_to_block(slow);
+        let cmpv = self.b.ins().iconst(types::I32, cmp as i64);
+        let aa = self.addr(a);
+        let ba = self.operand_addr(b);
+        let rt = self.rt;
+        let r = self.helper(self.helpers.compare, rt_compare as *const () as usize, &[rt, cmpv, aa, ba]).unwrap();
+        let is_err = self.b.ins().icmp_imm_s(IntCC::Equal, r, 2);
+        let err = self.cold();
+        let fine = self.b.create_block();
+        self.b.ins().brif(is_err, err, &[], fine, &[]);
+        self.b.switch_to_block(err);
+        self.status(STATUS_ERROR);
+        self.b.switch_to_block(fine);
+        let t = self.b.ins().ireduce(types::I8, r);
+        self.b.ins().jump(done, &[BlockArg::Value(t)]);
+
+        self.b.switch_to_block(done);
+        (done, truth)
+    }
+
+    fn translate_compare_value(&mut self, cmp: u32, dst: u16, a: u16, b: u16) {
+        let (_, t) = self.compare(cmp, a, Operand::Reg(b));
+        self.store_bool(dst, t);
+        self.goto_next();
+    }
+
+    fn translate_compare_jump(&mut self, cmp: u32, a: u16, b: Operand, off: i16) {
+        let (_, t) = self.compare(cmp, a, b);
+        let (target, n) = (self.target(off as i64), self.next());
+        self.b.ins().brif(t, n, &[], target, &[]);
+    }
+
+    fn backedge(&mut self) {
+        let (rt, f) = (self.rt, self.fptr);
+        self.helper(self.helpers.backedge, rt_backedge as *const () as usize, &[rt, f]);
+    }
+
+    /// A self tail call: if the callee is the running closure, move the
+    /// arguments into the parameters and loop; otherwise the interpreter
+    /// performs a real tail call.
+    fn translate_tail_self(&mut self, base: u16, nargs: u16) {
+        let tag = self.tag(base);
+        let is_closure = self.is_tag(tag, TAG_CLOSURE);
+        let check = self.b.create_block();
+        let out = self.cold();
+        self.b.ins().brif(is_closure, check, &[], out, &[]);
+        self.b.switch_to_block(check);
+        let callee = self.payload(base);
+        let me = self.b.ins().load(types::I64, mem(), self.base, -SLOT + PAYLOAD);
+        let same = self.b.ins().icmp(IntCC::Equal, callee, me);
+        let jump = self.b.create_block();
+        self.b.ins().brif(same, jump, &[], out, &[]);
+        self.b.switch_to_block(jump);
+        for i in 0..nargs {
+            let src = self.base;
+            self.copy_from(src, Self::off(base + 1 + i), i);
+        }
+        self.backedge();
+        let start = self.blocks[0];
+        self.b.ins().jump(start, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+    }
+
+    fn translate_builtin3(&mut self, id: B, regs: &[u16], dst: Option<u16>) {
+        let rt = self.rt;
+        let idv = self.b.ins().iconst(types::I32, id as i64);
+        let n = self.b.ins().iconst(types::I32, regs.len() as i64);
+        let mut ptrs = Vec::new();
+        for i in 0..3 {
+            ptrs.push(match regs.get(i) {
+                Some(&r) => self.addr(r),
+                None => self.b.ins().iconst(self.ptr, 0),
+            });
+        }
+        let d = match dst {
+            Some(r) => self.addr(r),
+            None => self.b.ins().iconst(self.ptr, 0),
+        };
+        let st = self
+            .helper(self.helpers.builtin3, rt_builtin3 as *const () as usize, &[rt, idv, n, ptrs[0], ptrs[1], ptrs[2], d])
+            .unwrap();
+        self.check_status_then_next(st);
+    }
+
+    fn translate_list_part(&mut self, dst: u16, src: u16, offset: i32, id: B) {
+        let tag = self.tag(src);
+        let is_cons = self.is_tag(tag, TAG_CONS);
+        let fast = self.b.create_block();
+        let slow = self.cold();
+        self.b.ins().brif(is_cons, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let p = self.payload(src);
+        self.copy_from(p, offset, dst);
+        self.goto_next();
+        self.b.switch_to_block(slow);
+        self.translate_builtin3(id, &[src], Some(dst));
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Operand {
+    Reg(u16),
+    Imm(i64),
+}
+
+#[allow(dead_code)]
+const _: () = assert!(TAG_SYM == 5);
