@@ -38,6 +38,8 @@ pub struct Function {
     /// Times native code was entered at a loop header of a frame that was
     /// running in the interpreter (on-stack replacement).
     pub osr_entries: Cell<u64>,
+    /// Times native code gave up on a speculation and returned here.
+    pub deopts: Cell<u64>,
     /// The native entry point, published by the compile thread with
     /// Release and read with Acquire at calls and back-edges; 0 = none.
     pub native: Arc<AtomicUsize>,

@@ -62,8 +62,10 @@ pub struct HeapStats {
 pub struct Heap {
     head: *mut Header,
     /// Bytes currently allocated (live + not yet swept garbage).
-    bytes: usize,
-    threshold: usize,
+    pub(crate) bytes: usize,
+    /// A collection is due once `bytes` reaches this (native code reads
+    /// both fields directly at loop back-edges).
+    pub(crate) threshold: usize,
     objects: usize,
     gray: Vec<Value>,
     stats: HeapStats,

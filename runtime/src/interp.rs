@@ -17,7 +17,7 @@ use crate::error::{exn, Exn, RuntimeError, TraceFrame, MAX_TRACE_FRAMES};
 use crate::function::Function;
 use crate::printer;
 use crate::runtime::{Frame, Runtime};
-use crate::tier::{Hot, STATUS_ERROR};
+use crate::tier::{Hot, FEEDBACK_FLOAT, FEEDBACK_OTHER, STATUS_DEOPT, STATUS_ERROR};
 use crate::value::{Closure, Gc, Value};
 use claudelang_frontend::builtins::{BuiltinKind, B, BUILTINS};
 use claudelang_frontend::bytecode::{Capture, Op};
@@ -285,6 +285,14 @@ impl Runtime {
                 // bytecode and runs on this frame's registers.
                 let status = unsafe { entry(self, func, base, pc as u32) };
                 pc = (status & 0xFFFF_FFFF) as usize;
+                if status & STATUS_DEOPT != 0 {
+                    // A speculation failed: the interpreter runs this
+                    // instruction (recording the type it really saw).
+                    func.deopts.set(func.deopts.get() + 1);
+                    if let Some(t) = self.tier.as_mut() {
+                        t.on_deopt(func, pc as u32);
+                    }
+                }
                 if status & STATUS_ERROR != 0 {
                     let e = self.pending_error.take().unwrap_or_else(|| exn("internal error: native code failed without an error"));
                     self.frames.last_mut().unwrap().pc = pc as u32 + 1;
@@ -326,16 +334,34 @@ impl Runtime {
                     }
                 };
             }
+            // Type feedback: the int/int fast path records nothing (so a
+            // site whose feedback is 0 has only seen ints); the float path
+            // and the slow path set a bit. The native tier speculates on it.
+            macro_rules! feedback {
+                ($bit:expr) => {{
+                    let cell = func.feedback.get_unchecked(pc - 1);
+                    cell.set(cell.get() | $bit);
+                }};
+            }
             macro_rules! arith {
                 ($dst:expr, $x:expr, $y:expr, $checked:ident, $fop:tt, $slow:path) => {{
                     let (x, y) = ($x, $y);
                     r!($dst) = match (x, y) {
                         (Value::Int(i), Value::Int(j)) => match i.$checked(j) {
                             Some(v) => Value::Int(v),
-                            None => tri!($slow(x, y)),
+                            None => {
+                                feedback!(FEEDBACK_OTHER);
+                                tri!($slow(x, y))
+                            }
                         },
-                        (Value::Float(a), Value::Float(b)) => Value::Float(a $fop b),
-                        _ => tri!($slow(x, y)),
+                        (Value::Float(a), Value::Float(b)) => {
+                            feedback!(FEEDBACK_FLOAT);
+                            Value::Float(a $fop b)
+                        }
+                        _ => {
+                            feedback!(FEEDBACK_OTHER);
+                            tri!($slow(x, y))
+                        }
                     };
                 }};
             }
@@ -343,8 +369,14 @@ impl Runtime {
                 ($x:expr, $y:expr, $op:tt, $slow:path) => {{
                     match ($x, $y) {
                         (Value::Int(i), Value::Int(j)) => i $op j,
-                        (Value::Float(a), Value::Float(b)) => a $op b,
-                        (x, y) => tri!($slow(x, y)),
+                        (Value::Float(a), Value::Float(b)) => {
+                            feedback!(FEEDBACK_FLOAT);
+                            a $op b
+                        }
+                        (x, y) => {
+                            feedback!(FEEDBACK_OTHER);
+                            tri!($slow(x, y))
+                        }
                     }
                 }};
             }

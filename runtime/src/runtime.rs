@@ -370,6 +370,7 @@ impl Runtime {
             hot_calls_at: std::cell::Cell::new(self.hot_thresholds.0),
             hot_loops_at: std::cell::Cell::new(self.hot_thresholds.1),
             osr_entries: Default::default(),
+            deopts: Default::default(),
             native: Default::default(),
             proto,
             consts,

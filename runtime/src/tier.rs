@@ -9,7 +9,8 @@
 //! (calls, returns) or is rare, with a status word:
 //!
 //! * `EXEC | pc`: interpret from `pc` (the instruction there was not run);
-//! * `ERROR | pc`: the instruction at `pc` raised `Runtime::pending_error`.
+//! * `ERROR | pc`: the instruction at `pc` raised `Runtime::pending_error`;
+//! * `DEOPT | pc`: a type guard failed at `pc`: interpret from there.
 //!
 //! The interpreter re-enters native code at its two tier-up points: when a
 //! frame (re)starts running — after a call pushes it or a callee returns to
@@ -35,6 +36,16 @@ pub const STATUS_EXEC: u64 = 0;
 /// Status word high half: `pending_error` was raised at the pc.
 pub const STATUS_ERROR: u64 = 1 << 32;
 
+/// Status word high half: a speculation failed at the pc; interpret from
+/// there (a deoptimization).
+pub const STATUS_DEOPT: u64 = 2 << 32;
+
+/// Type feedback bits per instruction (`Function::feedback`). Zero means
+/// only int operands have been seen (or the instruction never ran).
+pub const FEEDBACK_FLOAT: u16 = 1;
+/// Anything else: mixed or non-numeric operands, or an int overflow.
+pub const FEEDBACK_OTHER: u16 = 2;
+
 /// Why a function is hot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hot {
@@ -53,6 +64,8 @@ pub trait TierHooks: Send {
     /// Native code was entered at a loop header while the frame was
     /// already running in the interpreter: on-stack replacement.
     fn on_osr_entry(&mut self, _func: &Function, _pc: u32) {}
+    /// Native code of `func` left at `pc` because a speculation failed.
+    fn on_deopt(&mut self, _func: &Function, _pc: u32) {}
     /// For reports: lets the owner reach the concrete manager.
     fn as_any(&self) -> &dyn std::any::Any;
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
@@ -65,6 +78,20 @@ pub const CONS_HEAD_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, head)) as i32;
 pub const CONS_TAIL_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
+
+/// Byte offsets of the heap's allocation counter and collection
+/// threshold in a `Runtime`: a collection is due when bytes >= threshold.
+pub const HEAP_BYTES_OFFSET: i32 = std::mem::offset_of!(Runtime, heap.bytes) as i32;
+pub const HEAP_THRESHOLD_OFFSET: i32 = std::mem::offset_of!(Runtime, heap.threshold) as i32;
+/// Byte offset of `Function::backedges` (a `Cell<u64>`).
+pub const FUNC_BACKEDGES_OFFSET: i32 = std::mem::offset_of!(Function, backedges) as i32;
+
+/// Byte offsets of a vector's element pointer and length from its object
+/// pointer.
+pub const VECTOR_PTR_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Vector>, value)
+    + std::mem::offset_of!(crate::value::Vector, ptr)) as i32;
+pub const VECTOR_LEN_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Vector>, value)
+    + std::mem::offset_of!(crate::value::Vector, len)) as i32;
 
 /// Byte offset of `Closure::upvals_ptr` from a closure's object pointer.
 pub const CLOSURE_UPVALS_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Closure>, value)
@@ -189,14 +216,13 @@ pub unsafe extern "C" fn rt_builtin3(
     }
 }
 
-/// A loop back-edge in native code: counts it and runs a collection if
-/// one is due (registers are in the VM stack, so the collection is exact).
+/// A collection due at a loop back-edge in native code (which counts the
+/// back-edge and checks the heap inline). Registers are in the VM stack, so
+/// the collection is exact.
 ///
 /// # Safety
-/// `rt` is the running runtime and `func` its running function.
-pub unsafe extern "C" fn rt_backedge(rt: *mut Runtime, func: *const Function) {
-    let f = &*func;
-    f.backedges.set(f.backedges.get() + 1);
+/// `rt` is the running runtime.
+pub unsafe extern "C" fn rt_collect(rt: *mut Runtime) {
     let rt = &mut *rt;
     if rt.heap.should_collect() {
         rt.collect_garbage();

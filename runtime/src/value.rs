@@ -161,13 +161,19 @@ pub struct Cons {
 /// A mutable fixed-length vector. Access goes through copying accessors
 /// only, so no reference into the storage ever escapes; a heap is used by
 /// one thread at a time, which makes the interior mutability sound.
+///
+/// `repr(C)` with the element pointer and length first, so native code
+/// can bounds-check and index with two loads.
+#[repr(C)]
 pub struct Vector {
+    pub(crate) ptr: *mut Value,
+    pub(crate) len: usize,
     items: UnsafeCell<Box<[Value]>>,
 }
 
 impl Vector {
-    pub fn new(items: Box<[Value]>) -> Vector {
-        Vector { items: UnsafeCell::new(items) }
+    pub fn new(mut items: Box<[Value]>) -> Vector {
+        Vector { ptr: items.as_mut_ptr(), len: items.len(), items: UnsafeCell::new(items) }
     }
     #[inline]
     pub fn len(&self) -> usize {

@@ -7,7 +7,7 @@
 //! leaves the function interpreted; it can never change a result.
 
 use crate::codemodel::build_isa;
-use crate::translate::{entry_signature, translate};
+use crate::translate::{entry_signature, translate, Speculation};
 use claudelang_frontend::bytecode::Proto;
 use cranelift_codegen::ir::UserFuncName;
 use cranelift_codegen::Context;
@@ -28,6 +28,10 @@ pub struct Job {
     pub consts: usize,
     /// Where to publish the entry point.
     pub slot: Arc<AtomicUsize>,
+    /// The function's type feedback when it was queued.
+    pub feedback: Vec<u16>,
+    /// Whether to speculate on it (off after repeated deopts).
+    pub speculate: bool,
     pub queued_at: Instant,
     /// Signalled when the job is finished (synchronous compiles).
     pub waiter: Option<Sender<()>>,
@@ -50,13 +54,21 @@ pub struct CodeInfo {
 }
 
 /// Compiles one prototype in `module`; returns its finalized code.
-pub fn compile_into(module: &mut JITModule, ctx: &mut Context, proto: &Proto, consts: usize, symbol: &str, index: u32) -> Result<CodeInfo, String> {
+pub fn compile_into(
+    module: &mut JITModule,
+    ctx: &mut Context,
+    proto: &Proto,
+    consts: usize,
+    spec: &Speculation,
+    symbol: &str,
+    index: u32,
+) -> Result<CodeInfo, String> {
     let ptr = module.target_config().pointer_type();
     let call_conv = module.isa().default_call_conv();
     module.clear_context(ctx);
     ctx.func.signature = entry_signature(call_conv, ptr);
     ctx.func.name = UserFuncName::user(0, index);
-    translate(&mut ctx.func, proto, consts as u64, module.target_config(), call_conv);
+    translate(&mut ctx.func, proto, consts as u64, spec, module.target_config(), call_conv);
     let id = module
         .declare_function(symbol, Linkage::Local, &ctx.func.signature)
         .map_err(|e| e.to_string())?;
@@ -76,8 +88,12 @@ pub fn new_module(triple: &Triple) -> Result<JITModule, String> {
 /// The running compile thread of one runtime.
 pub struct CompileThread {
     jobs: Option<Sender<Job>>,
+    /// Set to skip queued jobs when shutting down.
+    cancel: Arc<std::sync::atomic::AtomicBool>,
     pub done: Receiver<Done>,
-    handle: Option<std::thread::JoinHandle<()>>,
+    handle: Option<std::thread::JoinHandle<JITModule>>,
+    /// The module, once the thread has stopped.
+    stopped: Option<JITModule>,
 }
 
 impl CompileThread {
@@ -88,16 +104,24 @@ impl CompileThread {
         let mut module = new_module(&Triple::host())?;
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cancelled = cancel.clone();
         let handle = std::thread::Builder::new()
             .name("claudelang-jit".into())
             .spawn(move || {
                 let mut ctx = module.make_context();
                 let mut index = 0;
                 for job in job_rx {
+                    if cancelled.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     let start = Instant::now();
                     index += 1;
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        compile_into(&mut module, &mut ctx, &job.proto, job.consts, &job.symbol, index)
+                        let spec = Speculation { feedback: &job.feedback, enabled: job.speculate };
+                        // Recompiles of one function need distinct symbols.
+                        let symbol = format!("{}#{index}", job.symbol);
+                        compile_into(&mut module, &mut ctx, &job.proto, job.consts, &spec, &symbol, index)
                     }))
                     .unwrap_or_else(|p| {
                         ctx = module.make_context();
@@ -119,34 +143,49 @@ impl CompileThread {
                         let _ = w.send(());
                     }
                 }
-                // The runtime is gone (its tier manager dropped the queue),
-                // so no thread can be running this code any more.
-                // SAFETY: see above; nothing refers to the module's memory.
-                unsafe { module.free_memory() };
+                // Hand the module (and the code in it) back to the owner,
+                // which frees it once the runtime can no longer run it.
+                module
             })
             .map_err(|e| format!("cannot start the compile thread: {e}"))?;
-        Ok(CompileThread { jobs: Some(job_tx), done: done_rx, handle: Some(handle) })
+        Ok(CompileThread { jobs: Some(job_tx), cancel, done: done_rx, handle: Some(handle), stopped: None })
     }
 
-    /// Queues a job without blocking; gives it back if the queue is full.
+    /// Queues a job without blocking; gives it back if the queue is full
+    /// or the thread was stopped.
     pub fn try_submit(&self, job: Job) -> Result<(), Job> {
-        match self.jobs.as_ref().expect("compile thread stopped").try_send(job) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(e.into_inner()),
-        }
+        let Some(jobs) = self.jobs.as_ref() else { return Err(job) };
+        jobs.try_send(job).map_err(|e| e.into_inner())
     }
 
     /// Queues a job, waiting for room.
     pub fn submit(&self, job: Job) {
-        let _ = self.jobs.as_ref().expect("compile thread stopped").send(job);
+        if let Some(jobs) = self.jobs.as_ref() {
+            let _ = jobs.send(job);
+        }
+    }
+
+    /// Stops taking jobs, drops the queued ones, and waits for the one in
+    /// progress. Installed code stays valid until the thread is dropped.
+    pub fn stop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.jobs = None;
+        if let Some(h) = self.handle.take() {
+            self.stopped = h.join().ok();
+        }
     }
 }
 
 impl Drop for CompileThread {
+    /// Runs when the runtime that owns the tier manager is dropped (or the
+    /// manager was taken out with `Runtime::take_tier`, which first sends
+    /// every function back to the interpreter): no code from the module can
+    /// run any more, so its memory is freed.
     fn drop(&mut self) {
-        self.jobs = None;
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
+        self.stop();
+        if let Some(module) = self.stopped.take() {
+            // SAFETY: see above.
+            unsafe { module.free_memory() };
         }
     }
 }
@@ -156,4 +195,34 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Compiles `protos` (and their nested functions) for `triple` into a
+/// `JITModule` built with that target's ISA and takes them through
+/// `finalize_definitions`, applying relocations — without ever running
+/// the code. This is how the aarch64 backend is proven on x86_64 hosts.
+/// Returns the total code size in bytes.
+pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, String> {
+    let mut module = new_module(triple)?;
+    let mut ctx = module.make_context();
+    let mut total = 0u64;
+    let mut index = 0;
+    let mut stack: Vec<Arc<Proto>> = protos.to_vec();
+    while let Some(p) = stack.pop() {
+        stack.extend(p.children.iter().cloned());
+        index += 1;
+        // A dummy constants address: the code is relocated, never run.
+        let symbol = format!("f{index}");
+        // No feedback: every arithmetic site speculates on ints, so both
+        // the guarded and the generic paths get generated across the set.
+        let feedback = vec![(index % 2) as u16; p.code.len()];
+        let spec = Speculation { feedback: &feedback, enabled: true };
+        let code = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &symbol, index)?;
+        total += code.bytes as u64;
+    }
+    // The module's memory is dropped with it (leaked on purpose by
+    // cranelift-jit); free it explicitly since no code from it can run.
+    // SAFETY: nothing was executed or kept from this module.
+    unsafe { module.free_memory() };
+    Ok(total)
 }

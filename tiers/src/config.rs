@@ -25,6 +25,11 @@ pub struct TierConfig {
     pub retry_backoff: u64,
     /// ... and given up on (blacklisted) after this many failures.
     pub max_failures: u32,
+    /// Deoptimizations after which a function's code is thrown away and
+    /// the function recompiled from fresh type feedback.
+    pub max_deopts: u64,
+    /// Recompilations after which code stops speculating altogether.
+    pub max_recompiles: u32,
 }
 
 impl Default for TierConfig {
@@ -44,6 +49,8 @@ impl TierConfig {
             queue_capacity: 64,
             retry_backoff: 1000,
             max_failures: 3,
+            max_deopts: 16,
+            max_recompiles: 3,
         }
     }
 
@@ -61,7 +68,14 @@ impl TierConfig {
     /// in the middle of running, at arbitrary points (V8's --jit-fuzzing,
     /// HotSpot's tiny thresholds).
     pub fn stress() -> TierConfig {
-        TierConfig { hot_calls: 2, hot_loops: 3, retry_backoff: 2, queue_capacity: 4, ..TierConfig::auto() }
+        TierConfig {
+            hot_calls: 2,
+            hot_loops: 3,
+            retry_backoff: 2,
+            queue_capacity: 4,
+            max_deopts: 2,
+            ..TierConfig::auto()
+        }
     }
 
     /// A preset by its CLI name: `auto`, `off`, `eager`, `stress`.

@@ -34,6 +34,9 @@ pub enum EventKind {
     Failed { error: String },
     Blacklisted,
     OsrEntry { pc: u32 },
+    Deopt { pc: u32 },
+    /// Code thrown away after too many deopts; recompiles when hot again.
+    Invalidated { deopts: u64 },
 }
 
 impl TierEvent {
@@ -55,6 +58,8 @@ impl TierEvent {
             EventKind::Failed { error } => format!("failed      {} error={error:?}", self.function),
             EventKind::Blacklisted => format!("blacklisted {}", self.function),
             EventKind::OsrEntry { pc } => format!("osr-entry   {} @pc={pc}", self.function),
+            EventKind::Deopt { pc } => format!("deopt       {} @pc={pc} reason=type-guard", self.function),
+            EventKind::Invalidated { deopts } => format!("invalidated {} deopts={deopts}", self.function),
         };
         format!("[tier] {t:>10.3}ms {what}")
     }
@@ -70,6 +75,10 @@ pub struct FuncRecord {
     pub queue_wait: Duration,
     pub compile_time: Duration,
     pub code_bytes: u32,
+    /// Deopts since the current code was installed.
+    pub deopts_since_install: u64,
+    /// Times the function was recompiled after deopts.
+    pub recompiles: u32,
     func: FuncPtr,
 }
 
@@ -148,6 +157,14 @@ impl TierManager {
         &self.config
     }
 
+    /// Stops compiling: queued jobs are dropped, the one in progress is
+    /// finished. Code already installed keeps running. For end-of-run
+    /// reports, so that they and the trace agree.
+    pub fn shutdown(&mut self) {
+        self.thread.stop();
+        self.drain_done();
+    }
+
     /// Every event so far.
     pub fn events(&self) -> Vec<TierEvent> {
         self.shared.lock().events.clone()
@@ -169,6 +186,7 @@ impl TierManager {
             match &done.result {
                 Ok(code) => {
                     r.state = TierState::Compiled;
+                    r.deopts_since_install = 0;
                     r.code_bytes = code.bytes;
                     r.installed_at = Some(done.finished_at - start);
                 }
@@ -210,6 +228,8 @@ impl TierHooks for TierManager {
             queue_wait: Duration::ZERO,
             compile_time: Duration::ZERO,
             code_bytes: 0,
+            deopts_since_install: 0,
+            recompiles: 0,
             func: FuncPtr(func as *const Function),
         });
         let was_failed = matches!(record.state, TierState::Failed { .. });
@@ -241,6 +261,8 @@ impl TierHooks for TierManager {
                     proto: func.proto.clone(),
                     consts: func.consts.as_ptr() as usize,
                     slot: func.native.clone(),
+                    feedback: func.feedback.iter().map(|c| c.get()).collect(),
+                    speculate: record.recompiles < self.config.max_recompiles,
                     queued_at: Instant::now(),
                     waiter,
                 };
@@ -288,6 +310,27 @@ impl TierHooks for TierManager {
 
     fn on_osr_entry(&mut self, func: &Function, pc: u32) {
         self.event(func, EventKind::OsrEntry { pc });
+    }
+
+    fn on_deopt(&mut self, func: &Function, pc: u32) {
+        self.drain_done();
+        self.event(func, EventKind::Deopt { pc });
+        let Some(r) = self.records.get_mut(&func.id) else { return };
+        r.deopts_since_install += 1;
+        if r.deopts_since_install < self.config.max_deopts || r.state != TierState::Compiled {
+            return;
+        }
+        // The speculation keeps failing: drop the code. The interpreter has
+        // recorded the types it saw meanwhile, so the next compile (soon:
+        // on the next call or back-edge) will not speculate on them.
+        let deopts = r.deopts_since_install;
+        r.deopts_since_install = 0;
+        r.recompiles += 1;
+        r.state = TierState::Interpreted;
+        func.native.store(0, std::sync::atomic::Ordering::Release);
+        func.hot_calls_at.set(func.calls.get() + 1);
+        func.hot_loops_at.set(func.backedges.get() + 1);
+        self.event(func, EventKind::Invalidated { deopts });
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -16,7 +16,10 @@ fn ms(d: Option<Duration>) -> String {
 /// The table, as printed on stderr at exit.
 pub fn tier_stats(rt: &mut Runtime) -> String {
     let records = match rt.tier_mut().and_then(|t| t.as_any_mut().downcast_mut::<TierManager>()) {
-        Some(m) => m.records().clone(),
+        Some(m) => {
+            m.shutdown();
+            m.records().clone()
+        }
         None => Default::default(),
     };
     let mut out = String::new();
@@ -60,7 +63,7 @@ pub fn tier_stats(rt: &mut Runtime) -> String {
             ms(r.filter(|r| r.installed_at.is_some()).map(|r| r.compile_time)),
             r.map(|r| r.code_bytes).unwrap_or(0),
             f.osr_entries.get(),
-            0
+            f.deopts.get()
         );
     }
     let _ = writeln!(

@@ -38,6 +38,7 @@ const TAG_UNDEF: i64 = 7;
 const TAG_CONS: i64 = 9;
 const TAG_CLOSURE: i64 = 11;
 const TAG_CELL: i64 = 12;
+const TAG_VECTOR: i64 = 10;
 const SLOT: i32 = 16;
 const PAYLOAD: i32 = 8;
 
@@ -57,13 +58,28 @@ struct Helpers {
     compare: SigRef,
     builtin: SigRef,
     builtin3: SigRef,
-    backedge: SigRef,
+    collect: SigRef,
 }
 
 /// Translates `proto` into `func` (whose signature must be
 /// `entry_signature`). `consts` is the address of the function's loaded
 /// constants.
-pub fn translate(func: &mut Function, proto: &Proto, consts: u64, target: TargetFrontendConfig, call_conv: CallConv) {
+/// What the code may assume, from the interpreter's type feedback.
+pub struct Speculation<'a> {
+    /// `Function::feedback` as it was when the compile was queued.
+    pub feedback: &'a [u16],
+    /// False after repeated deoptimizations: no guards that deopt.
+    pub enabled: bool,
+}
+
+pub fn translate(
+    func: &mut Function,
+    proto: &Proto,
+    consts: u64,
+    spec: &Speculation,
+    target: TargetFrontendConfig,
+    call_conv: CallConv,
+) {
     let ptr = target.pointer_type();
     let mut fbc = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(func, &mut fbc);
@@ -79,7 +95,7 @@ pub fn translate(func: &mut Function, proto: &Proto, consts: u64, target: Target
         compare: b.import_signature(sig(&[ptr, i32t, ptr, ptr], Some(i32t))),
         builtin: b.import_signature(sig(&[ptr, i32t, ptr, i32t], Some(i32t))),
         builtin3: b.import_signature(sig(&[ptr, i32t, i32t, ptr, ptr, ptr, ptr], Some(i32t))),
-        backedge: b.import_signature(sig(&[ptr, ptr], None)),
+        collect: b.import_signature(sig(&[ptr], None)),
     };
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -92,7 +108,13 @@ pub fn translate(func: &mut Function, proto: &Proto, consts: u64, target: Target
     let (rt, fptr, base, pc) = (params[0], params[1], params[2], params[3]);
     // A scratch Value slot for immediates passed to slow paths by address.
     let scratch = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 4));
-    let targets: Vec<_> = blocks.iter().map(|&blk| b.func.dfg.block_call(blk, &[])).collect();
+    // Only real entry points go in the table (function start, loop
+    // headers, the instruction after each call), so straight-line code
+    // between them stays mergeable; any other pc leaves to the interpreter.
+    let entries = entry_points(proto);
+    let targets: Vec<_> = (0..blocks.len())
+        .map(|i| b.func.dfg.block_call(if entries[i] { blocks[i] } else { bad_pc }, &[]))
+        .collect();
     let default = b.func.dfg.block_call(bad_pc, &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
     b.ins().br_table(pc, jt);
@@ -102,14 +124,36 @@ pub fn translate(func: &mut Function, proto: &Proto, consts: u64, target: Target
     let pc64 = b.ins().uextend(types::I64, pc);
     b.ins().return_(&[pc64]);
 
-    let mut tx = Tx { b, rt, fptr, base, ptr, helpers, blocks, consts, scratch, pc: 0 };
+    let mut tx = Tx { b, rt, fptr, base, ptr, helpers, blocks, consts, scratch, pc: 0, int_only: false };
     for (i, op) in proto.code.iter().enumerate() {
         tx.pc = i;
+        tx.int_only = spec.enabled && spec.feedback.get(i).is_some_and(|&f| f == 0);
         tx.b.switch_to_block(tx.blocks[i]);
         tx.translate_op(*op);
     }
     tx.b.seal_all_blocks();
     tx.b.finalize(target);
+}
+
+/// The pcs where the interpreter may enter native code: 0, every loop
+/// header, and every instruction following a call.
+fn entry_points(proto: &Proto) -> Vec<bool> {
+    let mut e = vec![false; proto.code.len()];
+    if !e.is_empty() {
+        e[0] = true;
+    }
+    for (pc, op) in proto.code.iter().enumerate() {
+        match op {
+            Op::Loop { .. } => {
+                if let Some(t) = op.jump_target(pc) {
+                    e[t] = true;
+                }
+            }
+            Op::Call { .. } if pc + 1 < e.len() => e[pc + 1] = true,
+            _ => {}
+        }
+    }
+    e
 }
 
 struct Tx<'a> {
@@ -123,6 +167,9 @@ struct Tx<'a> {
     consts: u64,
     scratch: cranelift_codegen::ir::StackSlot,
     pc: usize,
+    /// The current instruction has only seen int operands: compile just
+    /// the int path, and deoptimize if that ever stops being true.
+    int_only: bool,
 }
 
 fn mem() -> MemFlagsData {
@@ -195,6 +242,17 @@ impl Tx<'_> {
     /// Leave to the interpreter, which runs this instruction.
     fn exit_here(&mut self) {
         self.status(STATUS_EXEC);
+    }
+    /// A cold block that deoptimizes at this instruction.
+    fn deopt_block(&mut self) -> Block {
+        let blk = self.cold();
+        let here = self.b.current_block();
+        self.b.switch_to_block(blk);
+        self.status(STATUS_DEOPT);
+        if let Some(h) = here {
+            self.b.switch_to_block(h);
+        }
+        blk
     }
     fn cold(&mut self) -> Block {
         let blk = self.b.create_block();
@@ -382,8 +440,8 @@ impl Tx<'_> {
                 let st = self.helper(self.helpers.builtin, rt_call_builtin as *const () as usize, &[rt, idv, args, n]).unwrap();
                 self.check_status_then_next(st);
             }
-            Op::VecRef { dst, v, i } => self.translate_builtin3(B::VectorRef, &[v, i], Some(dst)),
-            Op::VecSet { v, i, x } => self.translate_builtin3(B::VectorSet, &[v, i, x], None),
+            Op::VecRef { dst, v, i } => self.translate_vector(v, i, dst, false),
+            Op::VecSet { v, i, x } => self.translate_vector(v, i, x, true),
             Op::Cons { dst, h, t } => self.translate_builtin3(B::Cons, &[h, t], Some(dst)),
             Op::Car { dst, src } => self.translate_list_part(dst, src, CONS_HEAD_OFFSET, B::Head),
             Op::Cdr { dst, src } => self.translate_list_part(dst, src, CONS_TAIL_OFFSET, B::Tail),
@@ -523,6 +581,9 @@ impl Tx<'_> {
     }
 
     fn translate_arith(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
+        if self.int_only {
+            return self.translate_arith_int_only(op, dst, a, b);
+        }
         let (ta, tb, both_int) = self.int_pair(a, b);
         let int_blk = self.b.create_block();
         let float_check = self.b.create_block();
@@ -571,6 +632,27 @@ impl Tx<'_> {
 
         self.b.switch_to_block(slow);
         self.arith_slow(op, dst, a, b);
+    }
+
+    /// Speculative `+ - *`: ints without overflow, else deoptimize.
+    fn translate_arith_int_only(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
+        let (_, _, both_int) = self.int_pair(a, b);
+        let deopt = self.deopt_block();
+        let int_blk = self.b.create_block();
+        self.b.ins().brif(both_int, int_blk, &[], deopt, &[]);
+        self.b.switch_to_block(int_blk);
+        let x = self.payload(a);
+        let y = self.operand_payload(b);
+        let (r, overflow) = match op {
+            ARITH_ADD => self.b.ins().sadd_overflow(x, y),
+            ARITH_SUB => self.b.ins().ssub_overflow(x, y),
+            _ => self.b.ins().smul_overflow(x, y),
+        };
+        let ok = self.b.create_block();
+        self.b.ins().brif(overflow, deopt, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        self.store_int(dst, r);
+        self.goto_next();
     }
 
     fn arith_slow(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
@@ -659,7 +741,12 @@ impl Tx<'_> {
         let int_blk = self.b.create_block();
         let other = self.b.create_block();
         let slow = self.cold();
-        self.b.ins().brif(both_int, int_blk, &[], other, &[]);
+        if self.int_only {
+            let deopt = self.deopt_block();
+            self.b.ins().brif(both_int, int_blk, &[], deopt, &[]);
+        } else {
+            self.b.ins().brif(both_int, int_blk, &[], other, &[]);
+        }
 
         self.b.switch_to_block(int_blk);
         let x = self.payload(a);
@@ -732,9 +819,24 @@ impl Tx<'_> {
         self.b.ins().brif(t, n, &[], target, &[]);
     }
 
+    /// A loop back-edge: count it (for the statistics), and collect
+    /// garbage if a collection is due — both inline; the collection itself
+    /// is a cold call.
     fn backedge(&mut self) {
-        let (rt, f) = (self.rt, self.fptr);
-        self.helper(self.helpers.backedge, rt_backedge as *const () as usize, &[rt, f]);
+        let n = self.b.ins().load(types::I64, mem(), self.fptr, FUNC_BACKEDGES_OFFSET);
+        let n1 = self.b.ins().iadd_imm_s(n, 1);
+        self.b.ins().store(mem(), n1, self.fptr, FUNC_BACKEDGES_OFFSET);
+        let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
+        let limit = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_THRESHOLD_OFFSET);
+        let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
+        let gc = self.cold();
+        let go_on = self.b.create_block();
+        self.b.ins().brif(due, gc, &[], go_on, &[]);
+        self.b.switch_to_block(gc);
+        let rt = self.rt;
+        self.helper(self.helpers.collect, rt_collect as *const () as usize, &[rt]);
+        self.b.ins().jump(go_on, &[]);
+        self.b.switch_to_block(go_on);
     }
 
     /// A self tail call: if the callee is the running closure, move the
@@ -783,6 +885,43 @@ impl Tx<'_> {
             .helper(self.helpers.builtin3, rt_builtin3 as *const () as usize, &[rt, idv, n, ptrs[0], ptrs[1], ptrs[2], d])
             .unwrap();
         self.check_status_then_next(st);
+    }
+
+    /// `vector-ref` / `vector-set!`: inline when the operands are a vector
+    /// and an in-range int, else the builtin (for its errors).
+    fn translate_vector(&mut self, v: u16, i: u16, x: u16, set: bool) {
+        let tv = self.tag(v);
+        let ti = self.tag(i);
+        let is_vec = self.is_tag(tv, TAG_VECTOR);
+        let is_int = self.is_tag(ti, TAG_INT as i64);
+        let both = self.b.ins().band(is_vec, is_int);
+        let check = self.b.create_block();
+        let fast = self.b.create_block();
+        let slow = self.cold();
+        self.b.ins().brif(both, check, &[], slow, &[]);
+        self.b.switch_to_block(check);
+        let obj = self.payload(v);
+        let idx = self.payload(i);
+        let len = self.b.ins().load(types::I64, mem(), obj, VECTOR_LEN_OFFSET);
+        // Unsigned compare: negative indices are huge, hence out of range.
+        let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, idx, len);
+        self.b.ins().brif(inb, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let items = self.b.ins().load(self.ptr, mem(), obj, VECTOR_PTR_OFFSET);
+        let byte_off = self.b.ins().ishl_imm_u(idx, 4);
+        let elem = self.b.ins().iadd(items, byte_off);
+        if set {
+            self.copy_to(x, elem, 0);
+        } else {
+            self.copy_from(elem, 0, x);
+        }
+        self.goto_next();
+        self.b.switch_to_block(slow);
+        if set {
+            self.translate_builtin3(B::VectorSet, &[v, i, x], None);
+        } else {
+            self.translate_builtin3(B::VectorRef, &[v, i], Some(x));
+        }
     }
 
     fn translate_list_part(&mut self, dst: u16, src: u16, offset: i32, id: B) {
