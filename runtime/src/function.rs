@@ -50,6 +50,34 @@ pub struct Function {
 }
 
 impl Function {
+    /// A freshly loaded function: interpreted, counters at zero, reporting
+    /// hot after `hot_calls` calls or `hot_loops` back-edges.
+    pub fn new(
+        id: u32,
+        proto: Arc<Proto>,
+        consts: Box<[Value]>,
+        children: Box<[NonNull<Function>]>,
+        (hot_calls, hot_loops): (u64, u64),
+    ) -> Function {
+        Function {
+            id,
+            code: proto.code.as_ptr(),
+            nregs: proto.nregs,
+            fixed_arity: if proto.has_rest { u16::MAX } else { proto.nparams },
+            hot_calls_at: Cell::new(hot_calls),
+            hot_loops_at: Cell::new(hot_loops),
+            osr_entries: Cell::new(0),
+            deopts: Cell::new(0),
+            native: Arc::new(AtomicUsize::new(0)),
+            calls: Cell::new(0),
+            backedges: Cell::new(0),
+            feedback: (0..proto.code.len()).map(|_| Cell::new(0)).collect(),
+            proto,
+            consts,
+            children,
+        }
+    }
+
     /// The compiled code, if the native tier has installed some.
     #[inline(always)]
     pub fn native_entry(&self) -> Option<NativeEntry> {

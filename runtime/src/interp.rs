@@ -102,7 +102,7 @@ impl Runtime {
     /// Every ClaudeLang call passes through here: an increment and one
     /// compare on the hot path.
     #[inline(always)]
-    fn count_call(&mut self, f: &Function) {
+    pub(crate) fn count_call(&mut self, f: &Function) {
         let c = f.calls.get() + 1;
         f.calls.set(c);
         if c >= f.hot_calls_at.get() {
@@ -255,10 +255,37 @@ impl Runtime {
         None
     }
 
+    /// Handles native code's exit status for the top frame, which stops at
+    /// `at`: counts a deopt, or raises the pending error.
+    #[inline]
+    fn native_exit(&mut self, status: u64, at: u32) -> Option<RuntimeError> {
+        let top = self.frames.last_mut().expect("native exit without a frame");
+        top.pc = at;
+        // SAFETY: frames point at live functions.
+        let f: &Function = unsafe { &*top.func.as_ptr() };
+        if status & STATUS_DEOPT != 0 {
+            // A speculation failed: the interpreter runs this instruction
+            // (recording the type it really saw).
+            f.deopts.set(f.deopts.get() + 1);
+            if let Some(t) = self.tier.as_mut() {
+                t.on_deopt(f, at);
+            }
+        }
+        if status & STATUS_ERROR != 0 {
+            let e = self.pending_error.take().unwrap_or_else(|| exn("internal error: native code failed without an error"));
+            self.frames.last_mut().unwrap().pc = at + 1;
+            return Some(self.raise(e));
+        }
+        None
+    }
+
     /// The dispatch loop.
     fn execute(&mut self, entry_depth: usize) -> Result<Value, RuntimeError> {
         // Set when a back-edge hands a running frame to native code.
         let mut osr = false;
+        // Set when the top frame must resume in the interpreter (native code
+        // left it at an instruction only the interpreter runs).
+        let mut interpret_once = false;
         'frame: loop {
             let fr = *self.frames.last().expect("execute without a frame");
             // SAFETY: functions live as long as the runtime; the reference
@@ -274,31 +301,36 @@ impl Runtime {
 
             // Tier-up point: a frame that starts or resumes running enters
             // its native code if it has some (see `tier.rs`).
-            if let Some(entry) = func.native_entry() {
+            if let Some(entry) = func.native_entry().filter(|_| !interpret_once) {
                 if osr {
                     func.osr_entries.set(func.osr_entries.get() + 1);
                     if let Some(t) = self.tier.as_mut() {
                         t.on_osr_entry(func, pc as u32);
                     }
                 }
+                let depth = self.frames.len();
                 // SAFETY: the entry was compiled from this function's
                 // bytecode and runs on this frame's registers.
                 let status = unsafe { entry(self, func, base, pc as u32) };
-                pc = (status & 0xFFFF_FFFF) as usize;
-                if status & STATUS_DEOPT != 0 {
-                    // A speculation failed: the interpreter runs this
-                    // instruction (recording the type it really saw).
-                    func.deopts.set(func.deopts.get() + 1);
-                    if let Some(t) = self.tier.as_mut() {
-                        t.on_deopt(func, pc as u32);
+                self.native_depth = 0;
+                let at = (status & 0xFFFF_FFFF) as u32;
+                if self.frames.len() != depth {
+                    // Native code called native code, and a callee left to
+                    // the interpreter: that callee is now the top frame.
+                    // Resume it, interpreting from `at`.
+                    if let Some(e) = self.native_exit(status, at) {
+                        return Err(e);
                     }
+                    interpret_once = true;
+                    osr = false;
+                    continue 'frame;
                 }
-                if status & STATUS_ERROR != 0 {
-                    let e = self.pending_error.take().unwrap_or_else(|| exn("internal error: native code failed without an error"));
-                    self.frames.last_mut().unwrap().pc = pc as u32 + 1;
-                    return Err(self.raise(e));
+                pc = at as usize;
+                if let Some(e) = self.native_exit(status, at) {
+                    return Err(e);
                 }
             }
+            interpret_once = false;
             osr = false;
 
             macro_rules! r {

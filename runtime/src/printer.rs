@@ -495,7 +495,6 @@ mod tests {
     use crate::heap::Heap;
     use claudelang_frontend::bytecode::Proto;
     use claudelang_frontend::source::{SourceFile, Span};
-    use std::cell::Cell;
     use std::ptr::NonNull;
     use std::sync::Arc;
     use Value::{Bool, Empty, Float, Int, Nil};
@@ -622,20 +621,13 @@ mod tests {
             spans: Vec::new(),
             consts: Vec::new(),
             children: Vec::new(),
+            cell_reads: Vec::new(),
             captures: Vec::new(),
             span: Span::new(0, 0),
             source: SourceFile::new("test.cl", ""),
             is_builtin,
         };
-        Box::new(Function {
-            proto: Arc::new(proto),
-            consts: Box::new([]),
-            children: Box::new([]),
-            id: 0,
-            calls: Cell::new(0),
-            backedges: Cell::new(0),
-            feedback: Box::new([]),
-        })
+        Box::new(Function::new(0, Arc::new(proto), Box::new([]), Box::new([]), (u64::MAX, u64::MAX)))
     }
 
     #[test]

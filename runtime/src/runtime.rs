@@ -132,6 +132,9 @@ pub struct Runtime {
     /// An error raised by native code's slow path, for the interpreter
     /// to report at the failing instruction.
     pub(crate) pending_error: Option<Exn>,
+    /// Native activations called directly by native code and still running
+    /// (0 when the interpreter called the running native code).
+    pub(crate) native_depth: u64,
 }
 
 // SAFETY: every pointer inside a Runtime (heap objects, functions) points
@@ -170,7 +173,10 @@ impl Runtime {
             globals_ptr: std::ptr::null_mut(),
             global_table: GlobalTable::default(),
             functions: Vec::new(),
-            stack: vec![Value::Nil; 1024],
+            // Native-to-native calls only use stack that already exists (a
+            // resize would move the frames of running native code), so
+            // start with room for common depths: 64K slots = 1 MiB.
+            stack: vec![Value::Nil; 1 << 16],
             frames: Vec::new(),
             prelude: vec![Value::Nil; BUILTINS.len()],
             host_fns: Vec::new(),
@@ -181,6 +187,7 @@ impl Runtime {
             tier: None,
             hot_thresholds: (u64::MAX, u64::MAX),
             pending_error: None,
+            native_depth: 0,
         };
         effects::install_defaults(&mut rt);
         rt.load_prelude();
@@ -361,24 +368,7 @@ impl Runtime {
         let children: Box<[NonNull<Function>]> =
             proto.children.iter().map(|c| self.load_function(c.clone())).collect();
         let consts: Box<[Value]> = proto.consts.iter().map(|c| self.load_const(c)).collect();
-        let feedback = (0..proto.code.len()).map(|_| std::cell::Cell::new(0)).collect();
-        let f = Box::new(Function {
-            id: self.functions.len() as u32,
-            code: proto.code.as_ptr(),
-            nregs: proto.nregs,
-            fixed_arity: if proto.has_rest { u16::MAX } else { proto.nparams },
-            hot_calls_at: std::cell::Cell::new(self.hot_thresholds.0),
-            hot_loops_at: std::cell::Cell::new(self.hot_thresholds.1),
-            osr_entries: Default::default(),
-            deopts: Default::default(),
-            native: Default::default(),
-            proto,
-            consts,
-            children,
-            calls: Default::default(),
-            backedges: Default::default(),
-            feedback,
-        });
+        let f = Box::new(Function::new(self.functions.len() as u32, proto, consts, children, self.hot_thresholds));
         let ptr = NonNull::from(&*f);
         self.functions.push(f);
         ptr

@@ -40,6 +40,15 @@ pub const STATUS_ERROR: u64 = 1 << 32;
 /// there (a deoptimization).
 pub const STATUS_DEOPT: u64 = 2 << 32;
 
+/// Status word high half: a natively called function returned; its
+/// result is in the caller's call register. Only native code sees this.
+pub const STATUS_RETURNED: u64 = 3 << 32;
+
+/// How deep native code may call native code on the machine stack before
+/// calls go through the interpreter again (which then starts a new chain).
+/// Bounds machine-stack use independently of the ClaudeLang frame limit.
+pub const MAX_NATIVE_DEPTH: u64 = 512;
+
 /// Type feedback bits per instruction (`Function::feedback`). Zero means
 /// only int operands have been seen (or the instruction never ran).
 pub const FEEDBACK_FLOAT: u16 = 1;
@@ -78,6 +87,12 @@ pub const CONS_HEAD_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, head)) as i32;
 pub const CONS_TAIL_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
+
+/// Byte offset of `Runtime::native_depth`.
+pub const NATIVE_DEPTH_OFFSET: i32 = std::mem::offset_of!(Runtime, native_depth) as i32;
+/// Byte offset of `Closure::func` from a closure's object pointer.
+pub const CLOSURE_FUNC_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Closure>, value)
+    + std::mem::offset_of!(crate::value::Closure, func)) as i32;
 
 /// Byte offsets of the heap's allocation counter and collection
 /// threshold in a `Runtime`: a collection is due when bytes >= threshold.
@@ -214,6 +229,59 @@ pub unsafe extern "C" fn rt_builtin3(
         }
         Err(e) => fail(rt, e),
     }
+}
+
+/// A call from native code. If the callee (the closure in `*slot`, with
+/// `nargs` arguments above it) has native code and everything a frame push
+/// needs is at hand — fixed arity, frame and native-depth limits, stack
+/// room (the stack must not move under running native code) — pushes its
+/// frame exactly as the interpreter would and returns the callee's entry
+/// point; the caller then calls it on the machine stack. Otherwise returns
+/// 0 and the caller leaves to the interpreter, which makes the call.
+///
+/// # Safety
+/// `slot` points at a register of the running frame; `caller_pc` is the
+/// index of the instruction after the call.
+pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32, caller_pc: u32) -> usize {
+    let rt = &mut *rt;
+    let Value::Closure(c) = *slot else { return 0 };
+    let f: &Function = &*c.func.as_ptr();
+    let Some(entry) = f.native_entry() else { return 0 };
+    if f.fixed_arity as u32 != nargs || rt.native_depth >= MAX_NATIVE_DEPTH || rt.frames.len() >= rt.config.max_frames {
+        return 0;
+    }
+    let stack = rt.stack.as_mut_ptr();
+    let slot_index = slot.offset_from(stack) as usize;
+    let base = slot_index + 1;
+    let top = base + f.nregs as usize;
+    if top > rt.stack.len() {
+        return 0;
+    }
+    for i in base + nargs as usize..top {
+        *stack.add(i) = Value::Nil;
+    }
+    rt.frames.last_mut().expect("native call without a frame").pc = caller_pc;
+    rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32 });
+    rt.count_call(f);
+    if rt.heap.should_collect() {
+        rt.collect_garbage();
+    }
+    rt.native_depth += 1;
+    entry as usize
+}
+
+/// A return from a natively called function: pops its frame and stores
+/// the result in the caller's call register.
+///
+/// # Safety
+/// `value` points at a register of the returning (top) frame, which was
+/// pushed by `rt_enter`.
+pub unsafe extern "C" fn rt_leave(rt: *mut Runtime, value: *const Value) {
+    let rt = &mut *rt;
+    let v = *value;
+    let fr = rt.frames.pop().expect("native return without a frame");
+    *rt.stack.as_mut_ptr().add(fr.base as usize - 1) = v;
+    rt.native_depth -= 1;
 }
 
 /// A collection due at a loop back-edge in native code (which counts the

@@ -59,6 +59,9 @@ struct Helpers {
     builtin: SigRef,
     builtin3: SigRef,
     collect: SigRef,
+    enter: SigRef,
+    leave: SigRef,
+    entry: SigRef,
 }
 
 /// Translates `proto` into `func` (whose signature must be
@@ -96,6 +99,9 @@ pub fn translate(
         builtin: b.import_signature(sig(&[ptr, i32t, ptr, i32t], Some(i32t))),
         builtin3: b.import_signature(sig(&[ptr, i32t, i32t, ptr, ptr, ptr, ptr], Some(i32t))),
         collect: b.import_signature(sig(&[ptr], None)),
+        enter: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(ptr))),
+        leave: b.import_signature(sig(&[ptr, ptr], None)),
+        entry: b.import_signature(entry_signature(call_conv, ptr)),
     };
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -485,11 +491,12 @@ impl Tx<'_> {
                 self.goto_next();
             }
 
-            // Frames, allocation of closures and cells, effects and rare
-            // instructions: the interpreter runs them.
-            Op::Call { .. }
-            | Op::TailCall { .. }
-            | Op::Return { .. }
+            Op::Call { base, nargs } => self.translate_call(base, nargs),
+            Op::Return { src } => self.translate_return(src),
+
+            // Tail calls to other functions, allocation of closures and
+            // cells, effects and rare instructions: the interpreter runs them.
+            Op::TailCall { .. }
             | Op::Effect { .. }
             | Op::MakeList { .. }
             | Op::Closure { .. }
@@ -497,6 +504,56 @@ impl Tx<'_> {
             | Op::LoadBuiltin { .. }
             | Op::NoMatch { .. } => self.exit_here(),
         }
+    }
+
+    /// A call: when the callee has native code, `rt_enter` pushes its frame
+    /// and the callee runs on the machine stack; a callee that returns
+    /// normally leaves its result in our call register. Any other status
+    /// (a callee left to the interpreter, an error, a deopt) is passed up
+    /// unchanged: the interpreter resumes whichever frame is on top.
+    fn translate_call(&mut self, base: u16, nargs: u16) {
+        let rt = self.rt;
+        let slot = self.addr(base);
+        let n = self.b.ins().iconst(types::I32, nargs as i64);
+        let resume = self.b.ins().iconst(types::I32, self.pc as i64 + 1);
+        let entry = self.helper(self.helpers.enter, rt_enter as *const () as usize, &[rt, slot, n, resume]).unwrap();
+        let no_native = self.b.ins().icmp_imm_s(IntCC::Equal, entry, 0);
+        let call = self.b.create_block();
+        let out = self.cold();
+        self.b.ins().brif(no_native, out, &[], call, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+        self.b.switch_to_block(call);
+        let closure = self.payload(base);
+        let callee = self.b.ins().load(self.ptr, mem(), closure, CLOSURE_FUNC_OFFSET);
+        let callee_base = self.addr(base + 1);
+        let zero = self.b.ins().iconst(types::I32, 0);
+        let inst = self.b.ins().call_indirect(self.helpers.entry, entry, &[rt, callee, callee_base, zero]);
+        let status = self.b.inst_results(inst)[0];
+        let returned = self.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_RETURNED as i64);
+        let pass_up = self.cold();
+        let n = self.next();
+        self.b.ins().brif(returned, n, &[], pass_up, &[]);
+        self.b.switch_to_block(pass_up);
+        self.b.ins().return_(&[status]);
+    }
+
+    /// A return: if native code called us, pop our frame and hand the
+    /// value back directly; if the interpreter did, let it return.
+    fn translate_return(&mut self, src: u16) {
+        let depth = self.b.ins().load(types::I64, mem(), self.rt, NATIVE_DEPTH_OFFSET);
+        let from_interp = self.b.ins().icmp_imm_s(IntCC::Equal, depth, 0);
+        let direct = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(from_interp, out, &[], direct, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+        self.b.switch_to_block(direct);
+        let rt = self.rt;
+        let v = self.addr(src);
+        self.helper(self.helpers.leave, rt_leave as *const () as usize, &[rt, v]);
+        let st = self.b.ins().iconst(types::I64, STATUS_RETURNED as i64);
+        self.b.ins().return_(&[st]);
     }
 
     fn translate_load_tag(&mut self, dst: u16, tag: u8) {
