@@ -72,8 +72,19 @@ pub fn compile_into(
     let id = module
         .declare_function(symbol, Linkage::Local, &ctx.func.signature)
         .map_err(|e| e.to_string())?;
+    let dump = std::env::var_os("CLAUDELANG_JIT_DUMP").is_some();
+    if dump {
+        ctx.set_disasm(true);
+    }
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
     let bytes = ctx.compiled_code().map(|c| c.code_info().total_size).unwrap_or(0);
+    if dump {
+        // A debugging aid: CLAUDELANG_JIT_DUMP=1 prints each function's
+        // machine code as it is compiled.
+        if let Some(text) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
+            eprintln!("=== {symbol} ({bytes} bytes)\n{text}");
+        }
+    }
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
     Ok(CodeInfo { address: module.get_finalized_function(id) as usize, bytes })
