@@ -115,6 +115,9 @@ pub struct Runtime {
     /// globals with two loads (see `tier::GLOBALS_PTR_OFFSET`).
     pub(crate) globals_ptr: *mut Value,
     pub(crate) global_table: GlobalTable,
+    /// Boxed so each function keeps its address while the table grows:
+    /// closures, frames and native code point at them.
+    #[allow(clippy::vec_box)]
     pub(crate) functions: Vec<Box<Function>>,
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,

@@ -36,11 +36,8 @@ pub fn code_model(triple: &Triple) -> Vec<(&'static str, &'static str)> {
 /// Whether this build can generate code for `triple` (Cargo features
 /// `jit-x86_64` / `jit-aarch64`).
 pub fn supported(triple: &Triple) -> bool {
-    match triple.architecture {
-        Architecture::X86_64 => cfg!(feature = "jit-x86_64"),
-        Architecture::Aarch64(_) => cfg!(feature = "jit-aarch64"),
-        _ => false,
-    }
+    (matches!(triple.architecture, Architecture::X86_64) && cfg!(feature = "jit-x86_64"))
+        || (matches!(triple.architecture, Architecture::Aarch64(_)) && cfg!(feature = "jit-aarch64"))
 }
 
 /// Builds the ISA for `triple` with the code model applied. For the host

@@ -96,6 +96,9 @@ pub fn new_module(triple: &Triple) -> Result<JITModule, String> {
     Ok(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
 }
 
+/// Called on the compile thread after each job.
+pub type OnDone = Box<dyn Fn(&Job, &Done) + Send>;
+
 /// The running compile thread of one runtime.
 pub struct CompileThread {
     jobs: Option<Sender<Job>>,
@@ -110,7 +113,7 @@ pub struct CompileThread {
 impl CompileThread {
     /// Starts the thread. `on_done` runs on the compile thread right after
     /// each job (for tier traces that must appear as events happen).
-    pub fn start(capacity: usize, on_done: Box<dyn Fn(&Job, &Done) + Send>) -> Result<CompileThread, String> {
+    pub fn start(capacity: usize, on_done: OnDone) -> Result<CompileThread, String> {
         // Build the module here so a broken backend is reported up front.
         let mut module = new_module(&Triple::host())?;
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
