@@ -358,26 +358,12 @@ impl Tx<'_> {
                 self.goto_next();
             }
             Op::GetCell { dst, cell } => {
-                let tag = self.tag(cell);
-                let not_cell = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_CELL);
-                let ok = self.b.create_block();
-                let out = self.cold();
-                self.b.ins().brif(not_cell, out, &[], ok, &[]);
-                self.b.switch_to_block(out);
-                self.exit_here();
-                self.b.switch_to_block(ok);
+                self.require_tag(cell, TAG_CELL);
                 let c = self.payload(cell);
                 self.translate_cell_read(c, dst);
             }
             Op::SetCell { cell, src } => {
-                let tag = self.tag(cell);
-                let not_cell = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, TAG_CELL);
-                let ok = self.b.create_block();
-                let out = self.cold();
-                self.b.ins().brif(not_cell, out, &[], ok, &[]);
-                self.b.switch_to_block(out);
-                self.exit_here();
-                self.b.switch_to_block(ok);
+                self.require_tag(cell, TAG_CELL);
                 let c = self.payload(cell);
                 self.copy_to(src, c, CELL_VALUE_OFFSET);
                 self.goto_next();
@@ -561,6 +547,19 @@ impl Tx<'_> {
         self.goto_next();
     }
 
+    /// Continues in a new block if register `r` has tag `t`; otherwise
+    /// leaves to the interpreter (which reports what is wrong).
+    fn require_tag(&mut self, r: u16, t: i64) {
+        let tag = self.tag(r);
+        let wrong = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, t);
+        let ok = self.b.create_block();
+        let out = self.cold();
+        self.b.ins().brif(wrong, out, &[], ok, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+        self.b.switch_to_block(ok);
+    }
+
     /// Leaves to the interpreter when `cond` holds, else goes on.
     fn exit_if(&mut self, cond: Value) {
         let out = self.cold();
@@ -637,15 +636,16 @@ impl Tx<'_> {
         }
     }
 
+    /// `+ - *`: ints with an overflow check inline. A site that has only
+    /// seen ints deoptimizes on anything else; others also inline float +
+    /// float and send the rest (mixed, overflow, errors) to the runtime.
     fn translate_arith(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
-        if self.int_only {
-            return self.translate_arith_int_only(op, dst, a, b);
-        }
         let (ta, tb, both_int) = self.int_pair(a, b);
         let int_blk = self.b.create_block();
         let float_check = self.b.create_block();
-        let slow = self.cold();
-        self.b.ins().brif(both_int, int_blk, &[], float_check, &[]);
+        let slow = if self.int_only { self.deopt_block() } else { self.cold() };
+        let not_ints = if self.int_only { slow } else { float_check };
+        self.b.ins().brif(both_int, int_blk, &[], not_ints, &[]);
 
         self.b.switch_to_block(int_blk);
         let x = self.payload(a);
@@ -660,6 +660,12 @@ impl Tx<'_> {
         self.b.switch_to_block(ok);
         self.store_int(dst, r);
         self.goto_next();
+        if self.int_only {
+            // `float_check` is unused; give it a terminator.
+            self.b.switch_to_block(float_check);
+            self.b.ins().jump(slow, &[]);
+            return;
+        }
 
         // Float + float inline; everything else (mixed, overflow, errors)
         // through the runtime's slow path.
@@ -689,27 +695,6 @@ impl Tx<'_> {
 
         self.b.switch_to_block(slow);
         self.arith_slow(op, dst, a, b);
-    }
-
-    /// Speculative `+ - *`: ints without overflow, else deoptimize.
-    fn translate_arith_int_only(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
-        let (_, _, both_int) = self.int_pair(a, b);
-        let deopt = self.deopt_block();
-        let int_blk = self.b.create_block();
-        self.b.ins().brif(both_int, int_blk, &[], deopt, &[]);
-        self.b.switch_to_block(int_blk);
-        let x = self.payload(a);
-        let y = self.operand_payload(b);
-        let (r, overflow) = match op {
-            ARITH_ADD => self.b.ins().sadd_overflow(x, y),
-            ARITH_SUB => self.b.ins().ssub_overflow(x, y),
-            _ => self.b.ins().smul_overflow(x, y),
-        };
-        let ok = self.b.create_block();
-        self.b.ins().brif(overflow, deopt, &[], ok, &[]);
-        self.b.switch_to_block(ok);
-        self.store_int(dst, r);
-        self.goto_next();
     }
 
     fn arith_slow(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
