@@ -91,7 +91,7 @@ impl Runtime {
         for v in &mut self.stack[base + filled..top] {
             *v = Value::Nil;
         }
-        self.frames.push(Frame { func: fptr, closure, pc: 0, base: base as u32 });
+        self.frames.push(Frame { func: fptr, closure, pc: 0, base: base as u32, entered_native: false });
         self.count_call(f);
         if self.heap.should_collect() {
             self.collect_garbage();
@@ -302,13 +302,18 @@ impl Runtime {
             // Tier-up point: a frame that starts or resumes running enters
             // its native code if it has some (see `tier.rs`).
             if let Some(entry) = func.native_entry().filter(|_| !interpret_once) {
-                if osr {
+                // On-stack replacement proper: a loop of an activation that
+                // has only run in the interpreter so far moves to native
+                // code. (Re-entries after native code left for an
+                // interpreter-only instruction are not counted.)
+                if osr && !fr.entered_native {
                     func.osr_entries.set(func.osr_entries.get() + 1);
                     if let Some(t) = self.tier.as_mut() {
                         t.on_osr_entry(func, pc as u32);
                     }
                 }
                 let depth = self.frames.len();
+                self.frames.last_mut().unwrap().entered_native = true;
                 // SAFETY: the entry was compiled from this function's
                 // bytecode and runs on this frame's registers.
                 let status = unsafe { entry(self, func, base, pc as u32) };
@@ -416,7 +421,10 @@ impl Runtime {
                 ($x:expr, $y:expr) => {{
                     match ($x, $y) {
                         (Value::Int(i), Value::Int(j)) => i == j,
-                        (x, y) => tri!(printer::equal(x, y)),
+                        (x, y) => {
+                            feedback!(FEEDBACK_OTHER);
+                            tri!(printer::equal(x, y))
+                        }
                     }
                 }};
             }
@@ -612,7 +620,7 @@ impl Runtime {
                                     for i in slot + 1 + nargs as usize..top {
                                         *self.stack.as_mut_ptr().add(i) = Value::Nil;
                                     }
-                                    self.frames.push(Frame { func: c.func, closure: c, pc: 0, base: slot as u32 + 1 });
+                                    self.frames.push(Frame { func: c.func, closure: c, pc: 0, base: slot as u32 + 1, entered_native: false });
                                     self.count_call(f);
                                     if self.heap.should_collect() {
                                         self.collect_garbage();

@@ -100,6 +100,9 @@ pub(crate) struct Frame {
     /// Index of the next instruction while this frame is not running.
     pub pc: u32,
     pub base: u32,
+    /// This activation has run native code (so a later entry at a loop
+    /// header is a re-entry, not on-stack replacement).
+    pub entered_native: bool,
 }
 
 /// A compiled unit, ready to run.
@@ -214,6 +217,8 @@ impl Runtime {
     /// Installs a tier manager. Every function, loaded or not, reports to
     /// it once it has made `hot_calls` calls or `hot_loops` back-edges.
     pub fn install_tier(&mut self, hooks: Box<dyn TierHooks>, hot_calls: u64, hot_loops: u64) {
+        // Functions must leave the old manager's code before it is freed.
+        drop(self.take_tier());
         self.tier = Some(hooks);
         self.hot_thresholds = (hot_calls, hot_loops);
         for f in &self.functions {
@@ -234,6 +239,11 @@ impl Runtime {
     /// Removes and returns the tier manager. All functions go back to the
     /// interpreter first, so the manager may free its code.
     pub fn take_tier(&mut self) -> Option<Box<dyn TierHooks>> {
+        // First stop compiles in flight, so nothing is published after the
+        // entries are cleared.
+        if let Some(t) = self.tier.as_mut() {
+            t.detach();
+        }
         for f in &self.functions {
             f.native.store(0, std::sync::atomic::Ordering::Release);
             f.hot_calls_at.set(u64::MAX);

@@ -73,6 +73,8 @@ pub trait TierHooks: Send {
     /// Native code was entered at a loop header while the frame was
     /// already running in the interpreter: on-stack replacement.
     fn on_osr_entry(&mut self, _func: &Function, _pc: u32) {}
+    /// The runtime is letting go of the manager: stop publishing code.
+    fn detach(&mut self) {}
     /// Native code of `func` left at `pc` because a speculation failed.
     fn on_deopt(&mut self, _func: &Function, _pc: u32) {}
     /// For reports: lets the owner reach the concrete manager.
@@ -261,7 +263,7 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
         *stack.add(i) = Value::Nil;
     }
     rt.frames.last_mut().expect("native call without a frame").pc = caller_pc;
-    rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32 });
+    rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32, entered_native: true });
     rt.count_call(f);
     if rt.heap.should_collect() {
         rt.collect_garbage();

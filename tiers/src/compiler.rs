@@ -141,9 +141,6 @@ impl CompileThread {
                         ctx = module.make_context();
                         Err(format!("code generator panicked: {}", panic_message(&p)))
                     });
-                    if let Ok(code) = &result {
-                        job.slot.store(code.address, Ordering::Release);
-                    }
                     let done = Done {
                         func_id: job.func_id,
                         result,
@@ -151,7 +148,12 @@ impl CompileThread {
                         compile_time: start.elapsed(),
                         finished_at: Instant::now(),
                     };
+                    // Trace first, then publish: no `osr-entry` line can
+                    // precede the `installed` line it depends on.
                     on_done(&job, &done);
+                    if let Ok(code) = &done.result {
+                        job.slot.store(code.address, Ordering::Release);
+                    }
                     let _ = done_tx.send(done);
                     if let Some(w) = &job.waiter {
                         let _ = w.send(());

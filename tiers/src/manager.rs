@@ -312,6 +312,10 @@ impl TierHooks for TierManager {
         self.event(func, EventKind::OsrEntry { pc });
     }
 
+    fn detach(&mut self) {
+        self.shutdown();
+    }
+
     fn on_deopt(&mut self, func: &Function, pc: u32) {
         self.drain_done();
         self.event(func, EventKind::Deopt { pc });
