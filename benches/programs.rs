@@ -6,6 +6,7 @@
 //! | bench id                   | what one iteration does                                       |
 //! |----------------------------|---------------------------------------------------------------|
 //! | `<prog>/claudelang-interp` | `Runtime::new` + `compile` + `run` + `flush`, output to `io::sink()` |
+//! | `<prog>/claudelang-auto`   | the same with the tier manager installed (`--jit=auto`) |
 //! | `<prog>/lua5.4`            | spawn `lua5.4 benches/programs/<prog>.lua` (stdout to /dev/null), wait |
 //! | `startup/runtime-new`      | `Runtime::new()` (heap, effects, prelude parse+compile+run)   |
 //! | `startup/lua-process`      | spawn `lua5.4 -e ''` and wait: process + interpreter start-up |
@@ -29,6 +30,7 @@
 //! Run: `cargo bench --bench programs` (filter: `-- fib/`, `-- startup/`).
 
 use claudelang::runtime::Runtime;
+use claudelang_tiers::{TierConfig, TierManager};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use std::hint::black_box;
 use std::cell::RefCell;
@@ -67,7 +69,16 @@ fn run_lua(args: &[&str]) {
 /// What `claudelang run FILE` does, minus reading the file and printing
 /// to the terminal: a fresh runtime, compile, run, flush.
 fn run_claudelang(name: &str, text: &str) {
+    run_claudelang_with(name, text, None)
+}
+
+/// The same with a tier manager (`--jit=auto` in the CLI): hot functions
+/// are compiled on the background thread while the program runs.
+fn run_claudelang_with(name: &str, text: &str, tiers: Option<TierConfig>) {
     let mut rt = Runtime::new();
+    if let Some(config) = tiers {
+        TierManager::install(&mut rt, config, None).expect("native tier");
+    }
     rt.set_output(Box::new(std::io::sink()));
     let unit = rt.compile(name, text).unwrap_or_else(|e| panic!("{}", e.render()));
     let v = rt.run(unit).unwrap_or_else(|e| panic!("{}", e.render()));
@@ -130,6 +141,9 @@ fn bench_programs(c: &mut Criterion) {
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(10));
         g.bench_function("claudelang-interp", |b| b.iter(|| run_claudelang(&name, &text)));
+        g.bench_function("claudelang-auto", |b| {
+            b.iter(|| run_claudelang_with(&name, &text, Some(TierConfig::auto())))
+        });
         if lua {
             g.bench_function("lua5.4", |b| b.iter(|| run_lua(&[&lua_file])));
         }

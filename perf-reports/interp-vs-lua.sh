@@ -6,7 +6,7 @@
 # 1. Installs lua5.4 (and valgrind) with apt-get if missing.
 # 2. Builds the release binary (cargo build --release).
 # 3. Wall/CPU time: runs each program ROUNDS times (default 5) as
-#    `target/release/claudelang run X.cl` and `lua5.4 X.lua`, interleaved
+#    `target/release/claudelang run --jit=off X.cl` and `lua5.4 X.lua`, interleaved
 #    pair by pair (the order inside a pair alternates every round), so a
 #    noisy shared machine slows both sides alike. Reports min and median
 #    wall time, min user+sys CPU time, and the ratios claudelang/lua.
@@ -87,7 +87,7 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 def cmd_cl(path):
-    return [cl_bin, "run", path]
+    return [cl_bin, "run", "--jit=off", path]
 
 def cmd_lua(path):
     return ["lua5.4", path]
@@ -194,7 +194,7 @@ L.append(f"| date | {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%
 L.append(f"| machine | {os.cpu_count()} CPUs (nproc: {sh(['nproc'])}), {cpu_model()}, {platform.system()} {platform.release()} |")
 L.append(f"| load average (1/5/15 min) | before: {load_before}; after: {load_after} |")
 L.append(f"| command | `bash perf-reports/interp-vs-lua.sh` (ROUNDS={rounds}) |")
-L.append(f"| claudelang | `target/release/claudelang run FILE.cl` (interpreter), commit {commit}{' + uncommitted changes' if dirty else ''} |")
+L.append(f"| claudelang | `target/release/claudelang run --jit=off FILE.cl` (interpreter only), commit {commit}{' + uncommitted changes' if dirty else ''} |")
 L.append(f"| rustc | {head(sh(['rustc', '--version']))} |")
 L.append(f"| lua | `lua5.4 FILE.lua`, {head(sh(['lua5.4', '-v']))} |")
 if not skip_cg:
