@@ -280,9 +280,13 @@ impl TierHooks for TierManager {
                     self.thread.submit(job);
                     true
                 } else {
+                    // Hold the trace lock across the hand-off so the compile
+                    // thread cannot log `compiled` before this `queued`.
+                    let at = self.now();
+                    let mut shared = self.shared.lock();
                     let ok = self.thread.try_submit(job).is_ok();
                     if ok {
-                        self.event(func, queued);
+                        shared.record(TierEvent { at, kind: queued, func_id: func.id, function: describe(func) });
                     }
                     ok
                 };
