@@ -7,6 +7,8 @@
 //! That is what lets every tier inline `(+ a b)` without a guard. A local
 //! binding may still shadow a builtin name.
 
+use crate::names::{NameKey, NameTable};
+
 /// How a builtin is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BuiltinKind {
@@ -35,6 +37,9 @@ macro_rules! builtins {
         pub const BUILTINS: &[(&str, BuiltinKind, u8, u8)] = &[
             $( ($name, BuiltinKind::$kind, $min, $max), )*
         ];
+
+        /// The names alone, in id order (for lookup tables).
+        pub(crate) const NAMES: &[&str] = &[ $( $name, )* ];
     };
 }
 
@@ -119,8 +124,12 @@ builtins! {
 
 /// The id of a builtin name, if it is one.
 pub fn lookup(name: &str) -> Option<u16> {
-    BUILTINS.iter().position(|(n, ..)| *n == name).map(|i| i as u16)
+    BY_NAME.find(NAMES, NameKey::of(name), || name).map(|i| i as u16)
 }
+
+/// Builtin ids by name. The compiler asks about every operator and free
+/// name, so this is a hash table rather than a scan of `BUILTINS`.
+static BY_NAME: NameTable<256> = NameTable::build(NAMES);
 
 pub fn name(id: u16) -> &'static str {
     BUILTINS[id as usize].0
@@ -136,5 +145,15 @@ mod tests {
         assert_eq!(lookup("+"), Some(B::Add as u16));
         assert_eq!(lookup("vector-set!"), Some(B::VectorSet as u16));
         assert_eq!(lookup("nope"), None);
+        assert_eq!(lookup(""), None);
+    }
+
+    #[test]
+    fn lookup_finds_every_builtin_and_nothing_else() {
+        for (id, (name, ..)) in BUILTINS.iter().enumerate() {
+            assert_eq!(lookup(name), Some(id as u16), "{name}");
+            assert_eq!(lookup(&format!("{name}x")), None);
+            assert_eq!(lookup(&name[1..]), BUILTINS.iter().position(|b| b.0 == &name[1..]).map(|i| i as u16));
+        }
     }
 }

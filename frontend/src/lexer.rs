@@ -1,25 +1,28 @@
 //! The lexer: source text to tokens, borrowing from the text.
 //!
-//! Two halves. A plain byte loop skips blanks and comments and returns the
-//! one-byte tokens `( ) [ ] '`; every atom (number, string, boolean, nil,
-//! symbol) is classified by a `logos` state machine. The split is for
-//! speed: blanks and brackets are most of any program, and each trip
-//! through the logos machine costs an indirect jump, which profiles showed
-//! to be the main cost of lexing.
+//! Two halves. A plain byte loop (byte classes in [`CLASS`]) skips blanks
+//! and comments, finds the one-byte tokens `( ) [ ] '`, and recognises the
+//! commonest atoms itself ([`plain_atom`]: an ASCII symbol, a short decimal
+//! integer, `true`, `false`, `nil`); every other atom (strings, floats,
+//! hex, non-ASCII names, errors) is classified by a `logos` state machine.
+//! The split is for speed: each trip through the logos machine costs an
+//! indirect jump, which profiles showed to be the main cost of lexing. The
+//! parser runs the byte loop inline over these pieces and calls logos
+//! through [`Lexer::logos_atom`]; the `Lexer` iterator is the same loop,
+//! for tests and tools.
 //!
 //! Tokens carry `&'src str` slices and spans are byte offsets; nothing here
 //! allocates except a string literal that contains escapes, and `line:col`
 //! is only computed when a diagnostic is rendered.
 
-use crate::ast::SexpKind;
 use crate::source::Span;
 use logos::Logos;
 use std::borrow::Cow;
 use LexErrorKind as K;
 
-/// One token. Atoms arrive already decoded, as the leaf of the tree they
-/// will become (numbers parsed, string escapes resolved, symbols borrowed),
-/// so the parser only wraps them in a [`crate::Sexp`].
+/// One token. Atoms arrive already decoded (numbers parsed, string escapes
+/// resolved, symbols borrowed), so the parser only wraps them in a
+/// [`crate::Sexp`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Token<'src> {
     LParen,
@@ -27,19 +30,40 @@ pub enum Token<'src> {
     LBracket,
     RBracket,
     Quote,
-    /// Never a `List`, `Bracket` or `Quote`.
-    Atom(SexpKind<'src>),
+    Atom(Atom<'src>),
+}
+
+/// A decoded atom.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Atom<'src> {
+    Int(i64),
+    Float(f64),
+    /// String contents with escapes already resolved; borrowed from the
+    /// source unless there were escapes.
+    Str(Cow<'src, str>),
+    Bool(bool),
+    Nil,
+    Sym(&'src str),
 }
 
 /// Byte classes for the hand-written part of the lexer.
-const BLANK: u8 = 1;
-const DELIM: u8 = 2;
+pub(crate) const BLANK: u8 = 1;
+pub(crate) const DELIM: u8 = 2;
+/// An ASCII byte that may appear in an atom (see `RawAtom`'s `atom`
+/// subpattern): printable, and none of `, ( ) [ ] " ; '`.
+pub(crate) const ATOM: u8 = 4;
 
 /// Space, tab, CR, LF and comma are blank; `( ) [ ] '` are one-byte
-/// tokens. Everything else (including `;`, `"` and non-ASCII) goes the slow
-/// way.
-static CLASS: [u8; 256] = {
+/// tokens; the other printable ASCII bytes except `;` and `"` can be part
+/// of an atom. Everything else (`;`, `"`, control characters, non-ASCII)
+/// has class 0 and needs a closer look.
+pub(crate) static CLASS: [u8; 256] = {
     let mut class = [0u8; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        class[b] = ATOM;
+        b += 1;
+    }
     class[b' ' as usize] = BLANK;
     class[b'\t' as usize] = BLANK;
     class[b'\r' as usize] = BLANK;
@@ -50,12 +74,70 @@ static CLASS: [u8; 256] = {
     class[b'[' as usize] = DELIM;
     class[b']' as usize] = DELIM;
     class[b'\'' as usize] = DELIM;
+    class[b';' as usize] = 0;
+    class[b'"' as usize] = 0;
     class
 };
 
+/// Where the comment starting at `pos` (a `;`) ends: at its newline, or
+/// the end of the text.
+#[inline]
+pub(crate) fn comment_end(bytes: &[u8], pos: usize) -> usize {
+    bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| pos + n)
+}
+
+/// An atom the byte loop recognised by itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Plain {
+    Sym,
+    Int(i64),
+    Bool(bool),
+    Nil,
+}
+
+/// The plain atom starting at `pos` and where it ends, if the atom there
+/// is one. Such an atom is a run of ASCII atom bytes ending at the end of
+/// the text or at an ASCII byte (a non-ASCII byte may continue the atom or
+/// be an error, which logos decides), and one of the easy kinds. This must
+/// agree with `RawAtom` (a test compares the two on every short atom): a
+/// run that starts like a number (`-?[0-9]`) is a decimal only if it is
+/// all digits, and anything else numeric (hex, floats, malformed numbers)
+/// is left to logos, as is `#`; `true`, `false` and `nil` are keywords;
+/// any other run is a symbol.
+#[inline(always)]
+pub(crate) fn plain_atom(bytes: &[u8], pos: usize) -> Option<(Plain, usize)> {
+    let mut end = pos;
+    while end < bytes.len() && CLASS[bytes[end] as usize] & ATOM != 0 {
+        end += 1;
+    }
+    if end == pos || bytes.get(end).is_some_and(|b| !b.is_ascii()) {
+        return None;
+    }
+    let run = &bytes[pos..end];
+    let digits = run.strip_prefix(b"-").unwrap_or(run);
+    if digits.first().is_some_and(u8::is_ascii_digit) {
+        // At most 18 digits cannot overflow an i64; longer ones (which
+        // may still fit, e.g. with leading zeros) go the careful way.
+        if digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n = digits.iter().fold(0i64, |n, d| n * 10 + (d - b'0') as i64);
+        return Some((Plain::Int(if digits.len() < run.len() { -n } else { n }), end));
+    }
+    let plain = match run {
+        b"true" => Plain::Bool(true),
+        b"false" => Plain::Bool(false),
+        b"nil" => Plain::Nil,
+        [b'#', ..] => return None,
+        _ => Plain::Sym,
+    };
+    Some((plain, end))
+}
+
 /// The lexer. Iterating yields tokens with their spans, and ends after the
-/// first error. The parser drives it through `step` instead. Spans are
-/// `u32`, so the text must be under 4 GiB; `parse_program` checks that.
+/// first error. The parser runs its own loop over the same pieces and uses
+/// a `Lexer` only for [`Lexer::atom_at`]. Spans are `u32`, so the text
+/// must be under 4 GiB; `parse_program` checks that.
 pub struct Lexer<'src> {
     text: &'src str,
     /// Where the next token search starts.
@@ -69,96 +151,74 @@ impl<'src> Lexer<'src> {
         Lexer { text, pos: 0, atoms: RawAtom::lexer(text) }
     }
 
-    /// Advances to the next token. A delimiter comes back as its byte and
-    /// offset; an atom is built and handed straight to `atom`, whose result
-    /// comes back. `None` at the end of the text (and after an error).
-    ///
-    /// The callback is what lets the parser put each atom into its tree
-    /// without an intermediate token: returning a freshly built enum by
-    /// value makes the compiler assemble it on the stack and copy it, and
-    /// that copy stalled on store forwarding in profiles.
-    #[inline(always)]
-    pub(crate) fn step<R>(
-        &mut self,
-        atom: impl FnOnce(SexpKind<'src>, Span) -> R,
-    ) -> Option<Result<Step<R>, LexError>> {
+    /// Lexes the atom (of any kind) starting at `start`, which must not be
+    /// blank, a delimiter or a comment; returns it and its span.
+    pub(crate) fn atom_at(&mut self, start: usize) -> Result<(Atom<'src>, Span), LexError> {
         let bytes = self.text.as_bytes();
-        let mut pos = self.pos;
-        loop {
-            let Some(&b) = bytes.get(pos) else {
-                self.pos = pos;
-                return None;
+        if let Some((plain, end)) = plain_atom(bytes, start) {
+            self.pos = end;
+            let atom = match plain {
+                Plain::Sym => Atom::Sym(&self.text[start..end]),
+                Plain::Int(n) => Atom::Int(n),
+                Plain::Bool(b) => Atom::Bool(b),
+                Plain::Nil => Atom::Nil,
             };
-            let class = CLASS[b as usize];
-            if class & BLANK != 0 {
-                pos += 1;
-            } else if class & DELIM != 0 {
-                self.pos = pos + 1;
-                return Some(Ok(Step::Delim(b, pos as u32)));
-            } else if b == b';' {
-                pos =
-                    bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |n| pos + n);
-            } else {
-                self.pos = pos;
-                return Some(self.atom(atom).map(Step::Atom));
-            }
+            return Ok((atom, Span::new(start as u32, end as u32)));
         }
+        self.logos_atom(start)
     }
 
-    /// Lexes the atom starting at `self.pos`: logos says what it is and
-    /// where it ends, and its value is built here.
-    #[inline(always)]
-    fn atom<R>(&mut self, sink: impl FnOnce(SexpKind<'src>, Span) -> R) -> Result<R, LexError> {
-        // Move logos to `pos`: `bump` extends its current token, and the
+    /// Lexes the atom at `start` with logos, which says what it is and
+    /// where it ends; its value is built here. For the atoms `plain_atom`
+    /// leaves: strings, non-ASCII names, hex, floats and errors.
+    #[inline(never)]
+    pub(crate) fn logos_atom(&mut self, start: usize) -> Result<(Atom<'src>, Span), LexError> {
+        // Move logos to `start`: `bump` extends its current token, and the
         // next match starts where that token ends.
-        let start = self.pos;
+        self.pos = start;
         let skipped = start - self.atoms.span().end;
         self.atoms.bump(skipped);
         let raw = match self.atoms.next() {
             Some(Ok(raw)) => raw,
             Some(Err(err)) => return Err(self.fail(err)),
-            // Unreachable while `pos` is before the end, but an error is
+            // Unreachable while `start` is before the end, but an error is
             // a better answer than a panic if that ever changes.
             None => return Err(self.fail(LexError::new(K::UnexpectedChar, start, start + 1))),
         };
         let end = self.atoms.span().end;
         self.pos = end;
         let text = &self.text[start..end];
-        let span = Span::new(start as u32, end as u32);
-        // Every arm calls `sink` itself, so that each kind of atom is built
-        // in place (see `step`).
-        Ok(match raw {
-            RawAtom::Sym => sink(SexpKind::Sym(text), span),
+        let atom = match raw {
+            RawAtom::Sym => Atom::Sym(text),
             RawAtom::Decimal => match text.parse::<i64>() {
-                Ok(n) => sink(SexpKind::Int(n), span),
+                Ok(n) => Atom::Int(n),
                 Err(_) => return Err(self.fail(LexError::new(K::IntOutOfRange, start, end))),
             },
             // Hex literals name an i64, not a bit pattern:
             // 0xffffffffffffffff is out of range rather than -1, as the
             // decimal rule would have it.
             RawAtom::Hex => match i64::from_str_radix(&text[2..], 16) {
-                Ok(n) => sink(SexpKind::Int(n), span),
+                Ok(n) => Atom::Int(n),
                 Err(_) => return Err(self.fail(LexError::new(K::IntOutOfRange, start, end))),
             },
             // std's parser rounds correctly, and a literal too large for an
             // f64 reads as infinity, as in Scheme and Clojure. The patterns
             // only admit syntax std accepts.
             RawAtom::Float => match text.parse::<f64>() {
-                Ok(f) => sink(SexpKind::Float(f), span),
+                Ok(f) => Atom::Float(f),
                 Err(_) => return Err(self.fail(LexError::new(K::InvalidNumber, start, end))),
             },
             RawAtom::Str => match self.atoms.extras.take() {
-                Some(decoded) => sink(SexpKind::Str(Cow::Owned(decoded)), span),
-                None => sink(SexpKind::Str(Cow::Borrowed(&text[1..text.len() - 1])), span),
+                Some(decoded) => Atom::Str(Cow::Owned(decoded)),
+                None => Atom::Str(Cow::Borrowed(&text[1..text.len() - 1])),
             },
-            RawAtom::True => sink(SexpKind::Bool(true), span),
-            RawAtom::False => sink(SexpKind::Bool(false), span),
-            RawAtom::Nil => sink(SexpKind::Nil, span),
-            RawAtom::BadNumber => {
-                return Err(self.fail(LexError::new(K::InvalidNumber, start, end)))
-            }
+            RawAtom::True => Atom::Bool(true),
+            RawAtom::False => Atom::Bool(false),
+            RawAtom::Nil => Atom::Nil,
+            RawAtom::BadNumber => return Err(self.fail(LexError::new(K::InvalidNumber, start, end))),
             RawAtom::BadHash => return Err(self.fail(LexError::new(K::UnknownHash, start, end))),
-        })
+        };
+        Ok((atom, Span::new(start as u32, end as u32)))
     }
 
     /// Ends the iteration: after an error there is nothing sensible to
@@ -174,9 +234,15 @@ impl<'src> Iterator for Lexer<'src> {
     type Item = Result<(Token<'src>, Span), LexError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.step(|kind, span| (kind, span))?.map(|step| match step {
-            Step::Atom((kind, span)) => (Token::Atom(kind), span),
-            Step::Delim(b, at) => {
+        let bytes = self.text.as_bytes();
+        loop {
+            let pos = self.pos;
+            let &b = bytes.get(pos)?;
+            let class = CLASS[b as usize];
+            if class & BLANK != 0 {
+                self.pos += 1;
+            } else if class & DELIM != 0 {
+                self.pos += 1;
                 let token = match b {
                     b'(' => Token::LParen,
                     b')' => Token::RParen,
@@ -184,18 +250,14 @@ impl<'src> Iterator for Lexer<'src> {
                     b']' => Token::RBracket,
                     _ => Token::Quote,
                 };
-                (token, Span::new(at, at + 1))
+                return Some(Ok((token, Span::new(pos as u32, pos as u32 + 1))));
+            } else if b == b';' {
+                self.pos = comment_end(bytes, pos);
+            } else {
+                return Some(self.atom_at(pos).map(|(atom, span)| (Token::Atom(atom), span)));
             }
-        }))
+        }
     }
-}
-
-/// What [`Lexer::step`] found.
-pub(crate) enum Step<R> {
-    /// One of `( ) [ ] '`, and its offset.
-    Delim(u8, u32),
-    /// Whatever the atom callback returned.
-    Atom(R),
 }
 
 /// The logos half of the lexer: one atom, starting at a non-blank,
@@ -461,22 +523,22 @@ mod tests {
     use Token as T;
 
     fn sym(s: &str) -> Token<'_> {
-        T::Atom(SexpKind::Sym(s))
+        T::Atom(Atom::Sym(s))
     }
     fn int(n: i64) -> Token<'static> {
-        T::Atom(SexpKind::Int(n))
+        T::Atom(Atom::Int(n))
     }
     fn float(f: f64) -> Token<'static> {
-        T::Atom(SexpKind::Float(f))
+        T::Atom(Atom::Float(f))
     }
     fn string(s: &str) -> Token<'_> {
-        T::Atom(SexpKind::Str(Cow::Borrowed(s)))
+        T::Atom(Atom::Str(Cow::Borrowed(s)))
     }
     fn boolean(b: bool) -> Token<'static> {
-        T::Atom(SexpKind::Bool(b))
+        T::Atom(Atom::Bool(b))
     }
     fn nil() -> Token<'static> {
-        T::Atom(SexpKind::Nil)
+        T::Atom(Atom::Nil)
     }
 
     fn lex(text: &str) -> Vec<Token<'_>> {
@@ -501,6 +563,53 @@ mod tests {
         let toks = lex(text);
         assert_eq!(toks.len(), 1, "{text:?} gave {toks:?}");
         toks.into_iter().next().unwrap()
+    }
+
+    /// Whatever `plain_atom` answers, logos must answer the same: every
+    /// string of up to four characters from an alphabet that covers each
+    /// pattern's interesting bytes, plus keywords and long digit runs, each
+    /// followed by every kind of terminator.
+    #[test]
+    fn plain_atoms_agree_with_logos() {
+        const ALPHABET: [&str; 16] =
+            ["0", "7", "-", "+", ".", "e", "x", "F", "#", "t", "f", "n", "i", "l", "?", "λ"];
+        let mut atoms: Vec<String> = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = atoms
+                .iter()
+                .filter(|a| a.chars().count() == atoms.last().unwrap().chars().count())
+                .flat_map(|a| ALPHABET.iter().map(move |c| format!("{a}{c}")))
+                .collect();
+            atoms.extend(longer);
+        }
+        atoms.extend(
+            ["true", "false", "nil", "truex", "nil?", "#t", "#f", "falsey", "-0", "--1", "0x1F"]
+                .map(String::from),
+        );
+        for digits in 15..22 {
+            atoms.push("9".repeat(digits));
+            atoms.push(format!("-{}", "9".repeat(digits)));
+            atoms.push(format!("{}1", "0".repeat(digits)));
+        }
+        let mut answered = 0;
+        for atom in atoms.iter().filter(|a| !a.is_empty()) {
+            for end in ["", " ", ")", "(", "\"", ";", "'", ",", "\u{1}", "\u{a0}", "é"] {
+                let text = format!("{atom}{end}");
+                let Some((plain, stop)) = plain_atom(text.as_bytes(), 0) else { continue };
+                answered += 1;
+                let (atom, span) = Lexer::new(&text)
+                    .logos_atom(0)
+                    .unwrap_or_else(|e| panic!("{text:?}: plain {plain:?}, logos {e:?}"));
+                let expected = match plain {
+                    Plain::Sym => Atom::Sym(&text[..stop]),
+                    Plain::Int(n) => Atom::Int(n),
+                    Plain::Bool(b) => Atom::Bool(b),
+                    Plain::Nil => Atom::Nil,
+                };
+                assert_eq!((atom, span), (expected, Span::new(0, stop as u32)), "{text:?}");
+            }
+        }
+        assert!(answered > 100_000, "{answered}");
     }
 
     #[test]
@@ -590,7 +699,7 @@ mod tests {
         assert_eq!(one("1e400"), float(f64::INFINITY));
         assert_eq!(one("1e-400"), float(0.0));
         match one("-0.0") {
-            T::Atom(SexpKind::Float(f)) => assert!(f == 0.0 && f.is_sign_negative()),
+            T::Atom(Atom::Float(f)) => assert!(f == 0.0 && f.is_sign_negative()),
             t => panic!("{t:?}"),
         }
     }
@@ -656,7 +765,7 @@ mod tests {
         let toks = lex(text);
         assert_eq!(toks.len(), 3);
         for t in &toks {
-            assert!(matches!(t, T::Atom(SexpKind::Str(Cow::Borrowed(_)))), "{t:?}");
+            assert!(matches!(t, T::Atom(Atom::Str(Cow::Borrowed(_)))), "{t:?}");
         }
         assert_eq!(toks[0], string("hello"));
         assert_eq!(toks[1], string(""));
@@ -674,7 +783,7 @@ mod tests {
     fn string_escapes() {
         let t = one(r#""a\nb\tc\rd\\e\"f\0g""#);
         assert_eq!(t, string("a\nb\tc\rd\\e\"f\0g"));
-        assert!(matches!(t, T::Atom(SexpKind::Str(Cow::Owned(_)))));
+        assert!(matches!(t, T::Atom(Atom::Str(Cow::Owned(_)))));
         assert_eq!(one(r#""\u{1F600}""#), string("😀"));
         assert_eq!(one(r#""\u{41}\u{0}\u{10FFFF}\u{00e9}""#), string("A\0\u{10FFFF}é"));
         assert_eq!(one(r#""x\u{000041}y""#), string("xAy"));
@@ -788,7 +897,7 @@ mod tests {
         // plain string after it must borrow its own text.
         let toks = lex(r#""a\n" "b" "c\t" 1"#);
         assert_eq!(toks, vec![string("a\n"), string("b"), string("c\t"), int(1)]);
-        assert!(matches!(toks[1], T::Atom(SexpKind::Str(Cow::Borrowed("b")))));
+        assert!(matches!(toks[1], T::Atom(Atom::Str(Cow::Borrowed("b")))));
     }
 
     #[test]

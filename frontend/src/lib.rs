@@ -8,10 +8,11 @@
 pub mod ast;
 pub mod diag;
 pub mod lexer;
+mod names;
 pub mod parser;
 pub mod source;
 
-pub use ast::{Sexp, SexpKind};
+pub use ast::{Program, Sexp, SexpKind};
 pub use diag::Diagnostic;
 pub use source::{SourceFile, Span};
 pub mod builtins;

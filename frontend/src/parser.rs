@@ -1,17 +1,19 @@
-//! The parser: tokens to a sequence of top-level [`Sexp`]s, plus
-//! [`decode_source`], the one place raw file bytes become a [`SourceFile`].
+//! The parser: tokens to a [`Program`] (the top-level forms and every
+//! node under them), plus [`decode_source`], the one place raw file bytes
+//! become a [`SourceFile`].
 //!
 //! The parser is iterative: open brackets and pending quotes live on an
 //! explicit stack, and finished data wait on a value stack until their list
-//! closes, when they move into the list's own `Vec`. So nesting depth
-//! never touches the Rust stack here. It is still capped at
-//! [`MAX_NESTING`], because everything downstream (dropping the tree, the
-//! compiler's recursive walk, printing a quoted datum) recurses on it.
+//! closes, when they move to the end of the program's node vector, which
+//! keeps every list's items contiguous. So nesting depth never touches the
+//! Rust stack here. It is still capped at [`MAX_NESTING`], because the
+//! compiler's walk and the printing of a quoted datum recurse on it.
 
-use crate::ast::{Sexp, SexpKind};
+use crate::ast::{Items, Program, Sexp, SexpKind};
 use crate::diag::Diagnostic;
-use crate::lexer::{LexError, Lexer, Step};
+use crate::lexer::{comment_end, plain_atom, Atom, LexError, Lexer, Plain, ATOM, BLANK, CLASS, DELIM};
 use crate::source::{SourceFile, Span};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -77,74 +79,142 @@ enum Frame {
 /// Spans are byte offsets into `file.text`: a list's span runs from its
 /// opening bracket through its closer, a quote's from the `'` through its
 /// datum. Atoms borrow from the text. The first error stops the parse.
-pub fn parse_program<'src>(file: &'src SourceFile) -> Result<Vec<Sexp<'src>>, SyntaxError> {
+pub fn parse_program(file: &SourceFile) -> Result<Program<'_>, SyntaxError> {
     let text = file.text.as_str();
     if text.len() > u32::MAX as usize {
         return Err(too_large());
     }
-    // The value stack doubles as the result: once every frame has closed,
-    // what remains on it are the top-level forms.
-    let mut values: Vec<Sexp<'src>> = Vec::with_capacity(16);
+    let bytes = text.as_bytes();
+    let mut values: Vec<Sexp> = Vec::with_capacity(16);
+    // Finished lists' items. Allocated when the first list closes, sized
+    // from the text (programs run two to three bytes per node) so that a
+    // small one does not grow, and capped so that a text that is mostly
+    // comments does not reserve room for nodes it does not have.
+    let mut nodes: Vec<Sexp> = Vec::new();
+    let mut strings: Vec<String> = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
-    let mut lexer = Lexer::new(text);
-    while let Some(step) = lexer.step(
-        #[inline(always)]
-        |kind, span| push(&mut values, &mut frames, Sexp::new(kind, span)),
-    ) {
-        let (byte, at) = match step {
-            Ok(Step::Atom(())) => continue,
-            Ok(Step::Delim(byte, at)) => (byte, at),
-            Err(e) => return Err(lex_error(file, e)),
-        };
-        let span = Span::new(at, at + 1);
-        let found = match byte {
-            b')' => Delim::Paren,
-            b']' => Delim::Bracket,
-            _ => {
-                if frames.len() >= MAX_NESTING {
-                    return Err(too_deep(span));
+    // Logos, for the atoms the byte loop leaves to it; made on first use.
+    let mut lexer: Option<Lexer> = None;
+    let mut pos = 0;
+    while let Some(&b) = bytes.get(pos) {
+        let class = CLASS[b as usize];
+        if class & BLANK != 0 {
+            pos += 1;
+            continue;
+        }
+        // Each branch pushes its node itself rather than handing it to one
+        // shared push: a node merged from several branches is assembled on
+        // the stack field by field and copied into the vector with wider
+        // loads, which stall on store forwarding (measured: 12% of a small
+        // parse).
+        if class & DELIM != 0 {
+            let span = Span::new(pos as u32, pos as u32 + 1);
+            pos += 1;
+            let found = match b {
+                b')' => Delim::Paren,
+                b']' => Delim::Bracket,
+                _ => {
+                    if frames.len() >= MAX_NESTING {
+                        return Err(too_deep(span));
+                    }
+                    let base = values.len();
+                    frames.push(match b {
+                        b'(' => Frame::List { delim: Delim::Paren, span, base },
+                        b'[' => Frame::List { delim: Delim::Bracket, span, base },
+                        _ => Frame::Quote { span },
+                    });
+                    continue;
                 }
-                let base = values.len();
-                frames.push(match byte {
-                    b'(' => Frame::List { delim: Delim::Paren, span, base },
-                    b'[' => Frame::List { delim: Delim::Bracket, span, base },
-                    _ => Frame::Quote { span },
-                });
-                continue;
+            };
+            let (open, base) = match frames.pop() {
+                Some(Frame::List { delim, span: open, base }) if delim == found => (open, base),
+                Some(frame) => return Err(mismatched(file, &frame, found, span)),
+                None => return Err(stray_closer(found, span)),
+            };
+            if nodes.capacity() == 0 {
+                nodes.reserve((text.len() / 2).min(1024));
             }
-        };
-        let (open, base) = match frames.pop() {
-            Some(Frame::List { delim, span: open, base }) if delim == found => (open, base),
-            Some(frame) => return Err(mismatched(file, &frame, found, span)),
-            None => return Err(stray_closer(found, span)),
-        };
-        let items = trimmed(values.split_off(base));
-        let kind = match found {
-            Delim::Paren => SexpKind::List(items),
-            Delim::Bracket => SexpKind::Bracket(items),
-        };
-        push(&mut values, &mut frames, Sexp::new(kind, open.to(span)));
+            let items = move_items(&mut values, base, &mut nodes);
+            let kind = match found {
+                Delim::Paren => SexpKind::List(items),
+                Delim::Bracket => SexpKind::Bracket(items),
+            };
+            push(&mut values, &mut frames, &mut nodes, Sexp::new(kind, open.to(span)));
+        } else if b == b';' {
+            pos = comment_end(bytes, pos);
+        } else {
+            let plain = if class & ATOM != 0 { plain_atom(bytes, pos) } else { None };
+            match plain {
+                Some((plain, end)) => {
+                    let span = Span::new(pos as u32, end as u32);
+                    pos = end;
+                    let kind = match plain {
+                        Plain::Sym => SexpKind::Sym,
+                        Plain::Int(n) => SexpKind::Int(n),
+                        Plain::Bool(b) => SexpKind::Bool(b),
+                        Plain::Nil => SexpKind::Nil,
+                    };
+                    push(&mut values, &mut frames, &mut nodes, Sexp::new(kind, span));
+                }
+                None => {
+                    let lexer = lexer.get_or_insert_with(|| Lexer::new(text));
+                    let datum = logos_atom(file, lexer, pos, &mut strings)?;
+                    pos = datum.span.end as usize;
+                    push(&mut values, &mut frames, &mut nodes, datum);
+                }
+            }
+        }
     }
-    match frames.last() {
-        None => Ok(trimmed(values)),
-        Some(frame) => Err(unclosed(file, frame)),
+    if let Some(frame) = frames.last() {
+        return Err(unclosed(file, frame));
     }
+    // What remains on the value stack are the top-level forms. With no
+    // lists there is nothing else, and the stack itself is the result.
+    let top = if nodes.is_empty() {
+        nodes = values;
+        Items { start: 0, len: nodes.len() as u32 }
+    } else {
+        move_items(&mut values, 0, &mut nodes)
+    };
+    Ok(Program { text, nodes, strings, top })
 }
 
-/// Gives back a buffer sized for the deepest point of the parse rather than
-/// for its contents. `split_off` copies the tail into an exact buffer,
-/// except `split_off(0)`, which hands over the value stack's own; and the
-/// stack itself is the result. A little slack is not worth a reallocation.
-fn trimmed<'src>(mut items: Vec<Sexp<'src>>) -> Vec<Sexp<'src>> {
-    if items.capacity() - items.len() > 64 {
-        items.shrink_to_fit();
-    }
+/// An atom the byte loop left to logos, as a node.
+#[inline(never)]
+fn logos_atom<'src>(
+    file: &SourceFile,
+    lexer: &mut Lexer<'src>,
+    pos: usize,
+    strings: &mut Vec<String>,
+) -> Result<Sexp, SyntaxError> {
+    let (atom, span) = lexer.logos_atom(pos).map_err(|e| lex_error(file, e))?;
+    let kind = match atom {
+        Atom::Int(n) => SexpKind::Int(n),
+        Atom::Float(f) => SexpKind::Float(f),
+        Atom::Str(Cow::Borrowed(_)) => SexpKind::Str(None),
+        Atom::Str(Cow::Owned(s)) => {
+            strings.push(s);
+            SexpKind::Str(Some(strings.len() as u32 - 1))
+        }
+        Atom::Bool(b) => SexpKind::Bool(b),
+        Atom::Nil => SexpKind::Nil,
+        Atom::Sym(_) => SexpKind::Sym,
+    };
+    Ok(Sexp::new(kind, span))
+}
+
+/// Moves the values from `base` up to the end of `nodes`, where they stay.
+/// Node counts fit in `u32`: every node takes at least one byte of text.
+fn move_items(values: &mut Vec<Sexp>, base: usize, nodes: &mut Vec<Sexp>) -> Items {
+    let items = Items { start: nodes.len() as u32, len: (values.len() - base) as u32 };
+    nodes.extend_from_slice(&values[base..]);
+    values.truncate(base);
     items
 }
 
 /// Adds a finished datum to the innermost open list (or the top level).
 #[inline(always)]
-fn push<'src>(values: &mut Vec<Sexp<'src>>, frames: &mut Vec<Frame>, datum: Sexp<'src>) {
+fn push(values: &mut Vec<Sexp>, frames: &mut Vec<Frame>, nodes: &mut Vec<Sexp>, datum: Sexp) {
     // Both rare cases (a pending quote, a full vector) are split off, so
     // the common case stores the datum straight from registers into the
     // vector. Otherwise the compiler parks the datum on the stack around
@@ -152,7 +222,7 @@ fn push<'src>(values: &mut Vec<Sexp<'src>>, frames: &mut Vec<Frame>, datum: Sexp
     // the CPU's store forwarding, which profiles put at a third of the
     // parse time.
     if let Some(Frame::Quote { .. }) = frames.last() {
-        values.push(close_quotes(datum, frames));
+        values.push(close_quotes(datum, frames, nodes));
     } else if values.len() == values.capacity() {
         grow_and_push(values, datum);
     } else {
@@ -162,18 +232,20 @@ fn push<'src>(values: &mut Vec<Sexp<'src>>, frames: &mut Vec<Frame>, datum: Sexp
 
 #[cold]
 #[inline(never)]
-fn grow_and_push<'src>(values: &mut Vec<Sexp<'src>>, datum: Sexp<'src>) {
+fn grow_and_push(values: &mut Vec<Sexp>, datum: Sexp) {
     values.push(datum);
 }
 
 /// A finished datum completes every quote directly waiting for it (`''x`
-/// is two quotes around `x`). Kept out of line: quotes are rare, and the
-/// hot loop stays small.
+/// is two quotes around `x`); each datum moves to `nodes`, and its quote
+/// points at it. Kept out of line: quotes are rare, and the hot loop stays
+/// small.
 #[inline(never)]
-fn close_quotes<'src>(mut datum: Sexp<'src>, frames: &mut Vec<Frame>) -> Sexp<'src> {
+fn close_quotes(mut datum: Sexp, frames: &mut Vec<Frame>, nodes: &mut Vec<Sexp>) -> Sexp {
     while let Some(&Frame::Quote { span }) = frames.last() {
         let span = span.to(datum.span);
-        datum = Sexp::new(SexpKind::Quote(Box::new(datum)), span);
+        nodes.push(datum);
+        datum = Sexp::new(SexpKind::Quote(nodes.len() as u32 - 1), span);
         frames.pop();
     }
     datum
@@ -287,16 +359,18 @@ pub fn decode_source(name: &str, mut bytes: Vec<u8>) -> Result<Arc<SourceFile>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
     use SexpKind as K;
 
-    /// Tests leak the file so trees can be returned without a borrow.
-    fn parse(text: &str) -> (&'static SourceFile, Result<Vec<Sexp<'static>>, SyntaxError>) {
+    type P = &'static Program<'static>;
+
+    /// Tests leak the file and the tree so both can be returned without a
+    /// borrow.
+    fn parse(text: &str) -> (&'static SourceFile, Result<P, SyntaxError>) {
         let file: &'static SourceFile = Box::leak(Box::new(SourceFile::new("t.cl", text)));
-        (file, parse_program(file))
+        (file, parse_program(file).map(|p| &*Box::leak(Box::new(p))))
     }
 
-    fn ok(text: &str) -> Vec<Sexp<'static>> {
+    fn ok(text: &str) -> P {
         parse(text).1.unwrap_or_else(|e| panic!("{text:?}: {}", e.diag.message))
     }
 
@@ -308,25 +382,27 @@ mod tests {
     }
 
     /// A compact rendering of a tree, to compare shapes in one line.
-    fn show(s: &Sexp) -> String {
-        let list = |open: &str, items: &[Sexp], close: &str| {
-            format!("{open}{}{close}", items.iter().map(show).collect::<Vec<_>>().join(" "))
+    fn show(p: &Program, s: &Sexp) -> String {
+        let list = |open: &str, items: Items, close: &str| {
+            let items: Vec<_> = p.items(items).iter().map(|i| show(p, i)).collect();
+            format!("{open}{}{close}", items.join(" "))
         };
-        match &s.kind {
+        match s.kind {
             K::Int(n) => n.to_string(),
             K::Float(f) => format!("{f:?}"),
-            K::Str(s) => format!("{s:?}"),
+            K::Str(_) => format!("{:?}", p.str(s).unwrap()),
             K::Bool(b) => b.to_string(),
             K::Nil => "nil".into(),
-            K::Sym(s) => s.to_string(),
+            K::Sym => p.sym(s).unwrap().to_string(),
             K::List(items) => list("(", items, ")"),
             K::Bracket(items) => list("[", items, "]"),
-            K::Quote(d) => format!("'{}", show(d)),
+            K::Quote(_) => format!("'{}", show(p, p.quoted(s).unwrap())),
         }
     }
 
     fn shows(text: &str) -> String {
-        ok(text).iter().map(show).collect::<Vec<_>>().join(" ")
+        let p = ok(text);
+        p.forms().iter().map(|f| show(p, f)).collect::<Vec<_>>().join(" ")
     }
 
     fn span(s: &Sexp) -> (u32, u32) {
@@ -335,42 +411,51 @@ mod tests {
 
     #[test]
     fn empty_input_has_no_forms() {
-        assert!(ok("").is_empty());
-        assert!(ok("  \n\t,").is_empty());
-        assert!(ok("; only a comment").is_empty());
+        assert!(ok("").forms().is_empty());
+        assert!(ok("  \n\t,").forms().is_empty());
+        assert!(ok("; only a comment").forms().is_empty());
     }
 
     #[test]
     fn atoms() {
-        let forms = ok("42 -7 1.5 \"s\" true #f nil x 0x10");
-        let kinds: Vec<_> = forms.into_iter().map(|s| s.kind).collect();
+        let p = ok("42 -7 1.5 \"s\" true #f nil x 0x10");
+        let kinds: Vec<_> = p.forms().iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
             vec![
                 K::Int(42),
                 K::Int(-7),
                 K::Float(1.5),
-                K::Str(Cow::Borrowed("s")),
+                K::Str(None),
                 K::Bool(true),
                 K::Bool(false),
                 K::Nil,
-                K::Sym("x"),
+                K::Sym,
                 K::Int(16),
             ]
         );
+        assert_eq!(p.str(&p.forms()[3]), Some("s"));
+        assert_eq!(p.sym(&p.forms()[7]), Some("x"));
     }
 
     #[test]
     fn atoms_borrow_from_the_source() {
         let file = SourceFile::new("t.cl", "(f \"plain\" sym)");
-        let forms = parse_program(&file).unwrap();
-        let items = forms[0].as_list().unwrap();
+        let p = parse_program(&file).unwrap();
+        let items = p.list(&p.forms()[0]).unwrap();
         let range = file.text.as_bytes().as_ptr_range();
-        match &items[1].kind {
-            K::Str(Cow::Borrowed(s)) => assert!(range.contains(&s.as_ptr())),
-            k => panic!("{k:?}"),
-        }
-        assert!(range.contains(&items[2].as_sym().unwrap().as_ptr()));
+        assert_eq!(items[1].kind, K::Str(None));
+        assert!(range.contains(&p.str(&items[1]).unwrap().as_ptr()));
+        assert!(range.contains(&p.sym(&items[2]).unwrap().as_ptr()));
+        assert!(p.strings.is_empty());
+        // Only a string with escapes keeps text of its own.
+        let file = SourceFile::new("t.cl", r#"["a\tb" "c"]"#);
+        let p = parse_program(&file).unwrap();
+        let K::Bracket(items) = p.forms()[0].kind else { panic!() };
+        let items = p.items(items);
+        assert_eq!(items[0].kind, K::Str(Some(0)));
+        assert_eq!(p.str(&items[0]), Some("a\tb"));
+        assert_eq!(p.str(&items[1]), Some("c"));
     }
 
     #[test]
@@ -397,32 +482,33 @@ mod tests {
 
     #[test]
     fn spans_of_nodes() {
-        let forms = ok("(foo [1 2] 'x)  '(a)\n\"s\"");
+        let p = ok("(foo [1 2] 'x)  '(a)\n\"s\"");
+        let forms = p.forms();
         assert_eq!(span(&forms[0]), (0, 14));
-        let items = forms[0].as_list().unwrap();
+        let items = p.list(&forms[0]).unwrap();
         assert_eq!(span(&items[0]), (1, 4));
         assert_eq!(span(&items[1]), (5, 10));
-        let K::Bracket(inner) = &items[1].kind else { panic!() };
-        assert_eq!(span(&inner[1]), (8, 9));
+        let K::Bracket(inner) = items[1].kind else { panic!() };
+        assert_eq!(span(&p.items(inner)[1]), (8, 9));
         assert_eq!(span(&items[2]), (11, 13));
-        let K::Quote(x) = &items[2].kind else { panic!() };
-        assert_eq!(span(x), (12, 13));
+        assert_eq!(span(p.quoted(&items[2]).unwrap()), (12, 13));
         assert_eq!(span(&forms[1]), (16, 20));
         assert_eq!(span(&forms[2]), (21, 24));
         // Nested quotes each cover their own `'` through the datum.
-        let forms = ok("' 'x");
+        let p = ok("' 'x");
+        let forms = p.forms();
         assert_eq!(span(&forms[0]), (0, 4));
-        let K::Quote(inner) = &forms[0].kind else { panic!() };
-        assert_eq!(span(inner), (2, 4));
+        assert_eq!(span(p.quoted(&forms[0]).unwrap()), (2, 4));
     }
 
     #[test]
     fn multiline_program_with_crlf_and_comments() {
         let text = "(define (f x) ; doc\r\n  (* x 2))\r\n\r\n(f 21) ; end";
-        let (file, forms) = parse(text);
-        let forms = forms.unwrap();
+        let (file, p) = parse(text);
+        let p = p.unwrap();
+        let forms = p.forms();
         assert_eq!(forms.len(), 2);
-        assert_eq!(show(&forms[0]), "(define (f x) (* x 2))");
+        assert_eq!(show(p, &forms[0]), "(define (f x) (* x 2))");
         assert_eq!(file.line_col(forms[1].span.start), (4, 1));
         assert_eq!(
             &text[forms[0].span.start as usize..forms[0].span.end as usize],
@@ -433,8 +519,8 @@ mod tests {
     #[test]
     fn unicode_symbols_and_strings() {
         assert_eq!(shows("(λ (名前) \"😀\" \"\\u{1F600}\")"), "(λ (名前) \"😀\" \"😀\")");
-        let forms = ok("(é \"ü\")");
-        let items = forms[0].as_list().unwrap();
+        let p = ok("(é \"ü\")");
+        let items = p.list(&p.forms()[0]).unwrap();
         assert_eq!(span(&items[0]), (1, 3));
         assert_eq!(span(&items[1]), (4, 8));
     }
@@ -539,13 +625,13 @@ mod tests {
     #[test]
     fn nesting_limit() {
         let deepest = format!("{}x{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
-        let forms = ok(&deepest);
+        let forms = ok(&deepest).forms();
         assert_eq!(span(&forms[0]), (0, deepest.len() as u32));
 
         let quotes = format!("{}x", "'".repeat(MAX_NESTING));
-        assert_eq!(ok(&quotes).len(), 1);
+        assert_eq!(ok(&quotes).forms().len(), 1);
         let mixed = format!("{}x{}", "['".repeat(MAX_NESTING / 2), "]".repeat(MAX_NESTING / 2));
-        assert_eq!(ok(&mixed).len(), 1);
+        assert_eq!(ok(&mixed).forms().len(), 1);
 
         for text in [
             format!("{}x{}", "(".repeat(MAX_NESTING + 1), ")".repeat(MAX_NESTING + 1)),
@@ -562,25 +648,27 @@ mod tests {
     }
 
     #[test]
-    fn lists_do_not_keep_the_value_stack_buffer() {
+    fn storage_is_proportional_to_the_tree() {
         // The outer list closes at the bottom of the value stack after the
-        // stack grew to 10,000 entries; neither it nor the result may keep
-        // that much room.
+        // stack grew to 10,000 entries; every node is stored once.
         let text = format!("(a [{}])", "1 ".repeat(10_000));
-        let forms = ok(&text);
-        assert!(forms.capacity() <= 64, "{}", forms.capacity());
-        let K::List(items) = &forms[0].kind else { panic!() };
-        assert_eq!(items.len(), 2);
-        assert!(items.capacity() <= 64, "{}", items.capacity());
+        let p = ok(&text);
+        let K::List(items) = p.forms()[0].kind else { panic!() };
+        assert_eq!(items.len, 2);
+        assert_eq!(p.nodes.len(), 10_003);
+        assert!(p.nodes.capacity() <= 2 * p.nodes.len(), "{}", p.nodes.capacity());
+        // Comments reserve nothing.
+        let text = format!("(a)\n;{}", "x".repeat(1_000_000));
+        assert!(ok(&text).nodes.capacity() <= 1024);
     }
 
     #[test]
     fn many_siblings_are_fine() {
         let text = format!("({})", "1 ".repeat(100_000));
-        let forms = ok(&text);
-        assert_eq!(forms[0].as_list().unwrap().len(), 100_000);
+        let p = ok(&text);
+        assert_eq!(p.list(&p.forms()[0]).unwrap().len(), 100_000);
         let text = "(a) ".repeat(10_000);
-        assert_eq!(ok(&text).len(), 10_000);
+        assert_eq!(ok(&text).forms().len(), 10_000);
     }
 
     #[test]
@@ -731,14 +819,16 @@ mod tests {
 
     /// Every span must cover exactly the text of its node: reparsing that
     /// text gives the same node.
-    fn check_spans(text: &str, node: &Sexp) {
+    fn check_spans(text: &str, p: &Program, node: &Sexp) {
         let piece = &text[node.span.start as usize..node.span.end as usize];
         let again = ok(piece);
-        assert_eq!(again.len(), 1, "span of {} covers {piece:?}", show(node));
-        assert_eq!(show(&again[0]), show(node), "span text {piece:?}");
-        match &node.kind {
-            K::List(items) | K::Bracket(items) => items.iter().for_each(|i| check_spans(text, i)),
-            K::Quote(inner) => check_spans(text, inner),
+        assert_eq!(again.forms().len(), 1, "span of {} covers {piece:?}", show(p, node));
+        assert_eq!(show(again, &again.forms()[0]), show(p, node), "span text {piece:?}");
+        match node.kind {
+            K::List(items) | K::Bracket(items) => {
+                p.items(items).iter().for_each(|i| check_spans(text, p, i))
+            }
+            K::Quote(_) => check_spans(text, p, p.quoted(node).unwrap()),
             _ => {}
         }
     }
@@ -753,11 +843,11 @@ mod tests {
                 expected.push(gen(&mut rng, 5, &mut text));
                 text.push_str(["\n", " ", "; end\n", ","][rng.below(4)]);
             }
-            let forms = ok(&text);
-            let shown: Vec<String> = forms.iter().map(show).collect();
+            let p = ok(&text);
+            let shown: Vec<String> = p.forms().iter().map(|f| show(p, f)).collect();
             assert_eq!(shown, expected, "source: {text:?}");
-            for form in &forms {
-                check_spans(&text, form);
+            for form in p.forms() {
+                check_spans(&text, p, form);
             }
         }
     }

@@ -29,18 +29,15 @@ pub struct SourceFile {
     /// The name used in locations (`fib.cl:3:14`), as the user gave it.
     pub name: String,
     pub text: String,
+    /// Where each line after the first starts (the first starts at 0), so
+    /// that a one-line source, the usual `eval` string, needs no vector.
     line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<SourceFile> {
         let text = text.into();
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-        }
+        let line_starts = text.match_indices('\n').map(|(i, _)| i as u32 + 1).collect();
         Arc::new(SourceFile { name: name.into(), text, line_starts })
     }
 
@@ -48,11 +45,10 @@ impl SourceFile {
     /// scalar values, so a caret lines up under non-ASCII text.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let offset = offset.min(self.text.len() as u32);
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = self.line_starts[line] as usize;
+        // The 0-based line is the number of later lines starting at or
+        // before `offset`.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_start(line);
         let mut end = offset as usize;
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -70,13 +66,24 @@ impl SourceFile {
     /// The text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: u32) -> &str {
         let i = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(i) else { return "" };
-        let end = self.line_starts.get(i + 1).map(|&e| e as usize).unwrap_or(self.text.len());
-        self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+        if i >= self.line_count() {
+            return "";
+        }
+        let start = self.line_start(i);
+        let end = self.line_starts.get(i).map(|&e| e as usize).unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts.len() + 1
+    }
+
+    /// The byte offset where 0-based line `i` starts.
+    fn line_start(&self, i: usize) -> usize {
+        match i {
+            0 => 0,
+            _ => self.line_starts[i - 1] as usize,
+        }
     }
 }
 
@@ -94,5 +101,21 @@ mod tests {
         assert_eq!(f.line_col(5), (2, 2));
         assert_eq!(f.line_text(2), "λx y");
         assert_eq!(f.location(5), "t.cl:2:2");
+        // The line after the last newline exists (and is empty).
+        assert_eq!(f.line_count(), 3);
+        assert_eq!(f.line_col(9), (3, 1));
+        assert_eq!((f.line_text(3), f.line_text(4), f.line_text(0)), ("", "", "ab"));
+    }
+
+    #[test]
+    fn one_line_sources() {
+        let f = SourceFile::new("e", "(+ 1 2)");
+        assert_eq!((f.line_count(), f.line_col(0), f.line_col(7)), (1, (1, 1), (1, 8)));
+        assert_eq!(f.line_text(1), "(+ 1 2)");
+        assert_eq!(f.line_text(2), "");
+        let f = SourceFile::new("e", "");
+        assert_eq!((f.line_count(), f.line_col(0), f.line_text(1)), (1, (1, 1), ""));
+        let f = SourceFile::new("e", "a\r\n");
+        assert_eq!((f.line_count(), f.line_text(1), f.line_col(3)), (2, "a", (2, 1)));
     }
 }

@@ -11,14 +11,21 @@
 //! Fused compare-and-branch instructions carry 16-bit offsets. If one does
 //! not fit, the function is generated again without fusing — simpler than
 //! relaxing jumps in place, and only huge functions pay for it.
+//!
+//! A function is generated into a set of buffers taken from a pool (a
+//! child is generated while its parent is half done, so each nesting level
+//! has its own), and only the finished `Proto` gets vectors of its own,
+//! each allocated at its exact size. Jumps waiting for a target sit on a stack in the same buffers:
+//! each construct notes the stack height, pushes its jumps and patches
+//! them, and whatever it calls in between leaves the stack as it found it.
 
 use super::ir::*;
-use super::sema::REST_IGNORED;
+use super::sema::{R, REST_IGNORED};
+use crate::ast::{Program, Sexp, SexpKind};
 use crate::builtins::{BuiltinKind, BUILTINS, B};
 use crate::bytecode::{Capture, Const, KIdx, Op, Proto, Reg};
 use crate::diag::Diagnostic;
 use crate::source::{SourceFile, Span};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 const MAX_REGS: u32 = 65_000;
@@ -26,81 +33,134 @@ const MAX_REGS: u32 = 65_000;
 pub(crate) enum GenErr {
     /// A fused jump's offset overflowed i16: regenerate without fusing.
     TooFar,
-    Diag(Diagnostic),
+    /// Boxed, like sema's errors, to keep results small.
+    Diag(Box<Diagnostic>),
 }
 
-impl From<Diagnostic> for GenErr {
-    fn from(d: Diagnostic) -> Self {
+impl From<Box<Diagnostic>> for GenErr {
+    fn from(d: Box<Diagnostic>) -> Self {
         GenErr::Diag(d)
     }
+}
+
+/// A compile error as a `GenErr`.
+#[cold]
+fn fail(msg: &str, span: Span) -> GenErr {
+    GenErr::Diag(Box::new(Diagnostic::new(msg, span)))
 }
 
 type GR<T> = Result<T, GenErr>;
 
 pub(crate) struct Ctx<'a> {
-    pub bindings: &'a [Binding],
-    pub source: Arc<SourceFile>,
+    pub ir: &'a Ir,
+    pub prog: &'a Program<'a>,
+    pub source: &'a Arc<SourceFile>,
     pub is_builtin: bool,
 }
 
-struct FnGen<'c, 'a> {
-    ctx: &'c Ctx<'a>,
-    id: FuncId,
+/// Code generation's working memory, kept between units.
+#[derive(Default)]
+pub(crate) struct GenScratch {
+    /// The register of each binding of the unit. A binding belongs to one
+    /// function, so one vector serves every function of the unit.
+    regs: Vec<Reg>,
+    /// Buffers not in use, all cleared. Boxed so that taking one out and
+    /// putting it back moves a pointer, not eight vectors.
+    #[allow(clippy::vec_box)]
+    pool: Vec<Box<FnBuffers>>,
+}
+
+/// What a function is generated into before its `Proto` is built.
+#[derive(Default)]
+struct FnBuffers {
     code: Vec<Op>,
     spans: Vec<Span>,
     consts: Vec<Const>,
     children: Vec<Arc<Proto>>,
     cell_reads: Vec<(u32, Box<str>)>,
-    regs: HashMap<BindingId, Reg>,
-    free: &'c [BindingId],
-    free_reg: u32,
-    max_reg: u32,
     /// Per register: does it currently hold a binding (vs a temporary)?
     is_binding: Vec<bool>,
+    /// Jumps waiting for their target (see the module docs).
+    jumps: Vec<usize>,
+    /// The capture list of the closure being created.
+    captures: Vec<Capture>,
+}
+
+impl FnBuffers {
+    fn clear(&mut self) {
+        self.code.clear();
+        self.spans.clear();
+        self.consts.clear();
+        self.children.clear();
+        self.cell_reads.clear();
+        self.is_binding.clear();
+        self.jumps.clear();
+        self.captures.clear();
+    }
+}
+
+struct FnGen<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    ir: &'a Ir,
+    shared: &'c mut GenScratch,
+    buf: &'c mut FnBuffers,
+    id: FuncId,
+    free: &'a [BindingId],
+    free_reg: u32,
+    max_reg: u32,
     self_ref: Option<SelfRef>,
     nparams: usize,
     has_rest: bool,
     allow_fused: bool,
 }
 
-/// Generates the prototype of a lambda (or of the top level, `lam.id == 0`).
-pub(crate) fn gen_function(ctx: &Ctx, lam: &Lambda, captures: Vec<Capture>) -> Result<Arc<Proto>, Diagnostic> {
-    for allow_fused in [true, false] {
-        match try_gen(ctx, lam, captures.clone(), allow_fused) {
-            Ok(p) => return Ok(p),
-            Err(GenErr::Diag(d)) => return Err(d),
-            Err(GenErr::TooFar) => continue,
-        }
-    }
-    Err(Diagnostic::new("function too large to compile", lam.span))
+/// Generates the unit's top-level function (and, inside it, the rest).
+pub(crate) fn gen_unit(ctx: &Ctx, scratch: &mut GenScratch, top: &Lambda) -> R<Arc<Proto>> {
+    scratch.regs.clear();
+    scratch.regs.resize(ctx.ir.bindings.len(), 0);
+    gen_function(ctx, scratch, top, &[])
 }
 
-fn try_gen(ctx: &Ctx, lam: &Lambda, captures: Vec<Capture>, allow_fused: bool) -> GR<Arc<Proto>> {
+/// Generates the prototype of a lambda (or of the top level).
+fn gen_function(ctx: &Ctx, scratch: &mut GenScratch, lam: &Lambda, captures: &[Capture]) -> R<Arc<Proto>> {
+    let mut buf = scratch.pool.pop().unwrap_or_default();
+    let mut result = try_gen(ctx, scratch, &mut buf, lam, true);
+    if let Err(GenErr::TooFar) = result {
+        buf.clear();
+        result = try_gen(ctx, scratch, &mut buf, lam, false);
+    }
+    let result = match result {
+        Ok(nregs) => Ok(finish(ctx, lam, &mut buf, nregs, captures)),
+        Err(GenErr::Diag(d)) => Err(d),
+        Err(GenErr::TooFar) => Err(Box::new(Diagnostic::new("function too large to compile", lam.span))),
+    };
+    buf.clear();
+    scratch.pool.push(buf);
+    result
+}
+
+fn try_gen(ctx: &Ctx, shared: &mut GenScratch, buf: &mut FnBuffers, lam: &Lambda, allow_fused: bool) -> GR<u32> {
     let mut g = FnGen {
         ctx,
+        ir: ctx.ir,
+        shared,
+        buf,
         id: lam.id,
-        code: Vec::new(),
-        spans: Vec::new(),
-        consts: Vec::new(),
-        children: Vec::new(),
-        cell_reads: Vec::new(),
-        regs: HashMap::new(),
-        free: &lam.free,
+        free: ctx.ir.free_of(lam),
         free_reg: 0,
         max_reg: 0,
-        is_binding: Vec::new(),
         self_ref: lam.self_binding,
-        nparams: lam.params.len(),
+        nparams: lam.params.len as usize,
         has_rest: lam.rest.is_some(),
         allow_fused,
     };
-    for &p in lam.params.iter().chain(lam.rest.iter()) {
+    for p in lam.params.iter().chain(lam.rest) {
         g.alloc_binding(p, lam.span)?;
     }
     // A captured-and-assigned parameter moves into a cell on entry.
-    for &p in lam.params.iter().chain(lam.rest.iter()) {
-        if ctx.bindings[p as usize].is_cell() {
-            let r = g.regs[&p];
+    for p in lam.params.iter().chain(lam.rest) {
+        if g.is_cell(p) {
+            let r = g.reg(p);
             let t = g.alloc(lam.span)?;
             g.emit(Op::NewCell { dst: t }, lam.span);
             g.emit(Op::SetCell { cell: t, src: r }, lam.span);
@@ -109,22 +169,41 @@ fn try_gen(ctx: &Ctx, lam: &Lambda, captures: Vec<Capture>, allow_fused: bool) -
         }
     }
     let dst = g.alloc(lam.span)?;
-    g.sequence(&lam.body, dst, true, lam.span)?;
-    Ok(Arc::new(Proto {
-        name: lam.name.clone(),
-        nparams: lam.params.len() as u16,
+    g.sequence(ctx.ir.list(lam.body), dst, true, lam.span)?;
+    Ok(g.max_reg)
+}
+
+/// The contents of `v` in a vector of their own, of exactly their size;
+/// `v` is left empty but keeps its buffer for the next function.
+fn take_exact<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.len());
+    out.append(v);
+    out
+}
+
+/// Builds the `Proto` from a successful attempt, moving what it generated
+/// into vectors of their own.
+fn finish(ctx: &Ctx, lam: &Lambda, buf: &mut FnBuffers, nregs: u32, captures: &[Capture]) -> Arc<Proto> {
+    let name = match lam.name {
+        LambdaName::Toplevel => Some("<toplevel>".into()),
+        LambdaName::Named(at) => Some(ctx.prog.span_text(at).into()),
+        LambdaName::Anonymous => None,
+    };
+    Arc::new(Proto {
+        name,
+        nparams: lam.params.len as u16,
         has_rest: lam.rest.is_some(),
-        nregs: g.max_reg as u16,
-        code: g.code,
-        spans: g.spans,
-        consts: g.consts,
-        children: g.children,
-        cell_reads: g.cell_reads,
-        captures,
+        nregs: nregs as u16,
+        code: buf.code.as_slice().to_vec(),
+        spans: buf.spans.as_slice().to_vec(),
+        consts: take_exact(&mut buf.consts),
+        children: take_exact(&mut buf.children),
+        cell_reads: take_exact(&mut buf.cell_reads),
+        captures: if captures.is_empty() { Vec::new() } else { captures.to_vec() },
         span: lam.span,
         source: ctx.source.clone(),
         is_builtin: ctx.is_builtin,
-    }))
+    })
 }
 
 /// Constant identity for deduplication: floats by bit pattern, so `0.0`
@@ -139,58 +218,82 @@ fn same_const(a: &Const, b: &Const) -> bool {
 
 fn small_int(e: &Expr) -> Option<i16> {
     match e.kind {
-        ExprKind::Const(Const::Int(i)) => i16::try_from(i).ok(),
+        ExprKind::Const(Lit::Int(i)) => i16::try_from(i).ok(),
         _ => None,
     }
 }
 
+/// A string literal or quoted datum as a constant; inside a quote, `[..]`
+/// is a list too.
+fn datum(prog: &Program, d: &Sexp) -> Const {
+    match d.kind {
+        SexpKind::Int(i) => Const::Int(i),
+        SexpKind::Float(x) => Const::Float(x),
+        SexpKind::Str(_) => Const::Str(prog.str(d).unwrap_or_default().into()),
+        SexpKind::Bool(b) => Const::Bool(b),
+        SexpKind::Nil => Const::Nil,
+        SexpKind::Sym => Const::Sym(prog.span_text(d.span).into()),
+        SexpKind::List(items) | SexpKind::Bracket(items) => {
+            Const::List(prog.items(items).iter().map(|i| datum(prog, i)).collect())
+        }
+        SexpKind::Quote(inner) => {
+            Const::List(vec![Const::Sym("quote".into()), datum(prog, &prog.nodes[inner as usize])])
+        }
+    }
+}
+
 /// Does evaluating `e` assign binding `b` directly (not through a closure)?
-fn assigns(e: &Expr, b: BindingId) -> bool {
-    let any = |xs: &[Expr]| xs.iter().any(|x| assigns(x, b));
-    match &e.kind {
-        ExprKind::SetLocal(t, v) => *t == b || assigns(v, b),
-        ExprKind::SetGlobal(_, v) | ExprKind::DefGlobal(_, v) => assigns(v, b),
-        ExprKind::If(c, t, f) => assigns(c, b) || assigns(t, b) || f.as_ref().is_some_and(|f| assigns(f, b)),
+fn assigns(ir: &Ir, e: &Expr, b: BindingId) -> bool {
+    let one = |x: ExprId| assigns(ir, ir.expr(x), b);
+    let any = |xs: ExprList| ir.list(xs).iter().any(|x| assigns(ir, x, b));
+    match e.kind {
+        ExprKind::SetLocal(t, v) => t == b || one(v),
+        ExprKind::SetGlobal(_, v) | ExprKind::DefGlobal(_, v) | ExprKind::Init(_, v) => one(v),
+        ExprKind::If(c, t, f) => one(c) || one(t) || f.is_some_and(one),
         ExprKind::And(xs) | ExprKind::Or(xs) | ExprKind::Begin(xs) | ExprKind::List(xs) => any(xs),
         ExprKind::CallBuiltin(_, xs) | ExprKind::Effect(_, xs) => any(xs),
-        ExprKind::Call(f, xs) => assigns(f, b) || any(xs),
-        ExprKind::While(c, body) => assigns(c, b) || any(body),
-        ExprKind::Dotimes { count, body, .. } => assigns(count, b) || any(body),
-        ExprKind::Match(s, arms) => assigns(s, b) || arms.iter().any(|(_, body)| any(body)),
-        ExprKind::Scope(s) => s.items.iter().any(|i| match i {
-            ScopeItem::Init(_, e) | ScopeItem::Expr(e) => assigns(e, b),
-        }),
+        ExprKind::Call(f, xs) => one(f) || any(xs),
+        ExprKind::While(c, body) => one(c) || any(body),
+        ExprKind::Dotimes { count, body, .. } => one(count) || any(body),
+        ExprKind::Match(s, arms) => one(s) || ir.arms(arms).iter().any(|a| any(a.body)),
+        ExprKind::Scope { items, .. } => any(items),
         ExprKind::Const(_) | ExprKind::Empty | ExprKind::Local { .. } | ExprKind::Global { .. } => false,
         ExprKind::Builtin(_) | ExprKind::Lambda(_) => false,
     }
 }
 
-impl FnGen<'_, '_> {
+impl<'a> FnGen<'_, 'a> {
     fn emit(&mut self, op: Op, span: Span) -> usize {
-        self.code.push(op);
-        self.spans.push(span);
-        self.code.len() - 1
+        self.buf.code.push(op);
+        self.buf.spans.push(span);
+        self.buf.code.len() - 1
     }
 
     fn alloc(&mut self, span: Span) -> GR<Reg> {
         let r = self.free_reg;
         self.free_reg += 1;
         if self.free_reg > MAX_REGS {
-            return Err(Diagnostic::new("function too large: it needs more than 65000 registers", span).into());
+            return Err(fail("function too large: it needs more than 65000 registers", span));
         }
         self.max_reg = self.max_reg.max(self.free_reg);
-        if self.is_binding.len() <= r as usize {
-            self.is_binding.resize(r as usize + 1, false);
+        let is_binding = &mut self.buf.is_binding;
+        if is_binding.len() <= r as usize {
+            is_binding.resize(r as usize + 1, false);
         }
-        self.is_binding[r as usize] = false;
+        is_binding[r as usize] = false;
         Ok(r as Reg)
     }
 
     fn alloc_binding(&mut self, b: BindingId, span: Span) -> GR<Reg> {
         let r = self.alloc(span)?;
-        self.is_binding[r as usize] = true;
-        self.regs.insert(b, r);
+        self.buf.is_binding[r as usize] = true;
+        self.shared.regs[b as usize] = r;
         Ok(r)
+    }
+
+    /// The register of a binding of this function.
+    fn reg(&self, b: BindingId) -> Reg {
+        self.shared.regs[b as usize]
     }
 
     fn free_to(&mut self, r: Reg) {
@@ -198,22 +301,35 @@ impl FnGen<'_, '_> {
     }
 
     fn konst(&mut self, c: Const, span: Span) -> GR<KIdx> {
-        if let Some(i) = self.consts.iter().position(|k| same_const(k, &c)) {
+        if let Some(i) = self.buf.consts.iter().position(|k| same_const(k, &c)) {
             return Ok(i as KIdx);
         }
-        if self.consts.len() >= u16::MAX as usize {
-            return Err(Diagnostic::new("function too large: more than 65535 constants", span).into());
+        if self.buf.consts.len() >= u16::MAX as usize {
+            return Err(fail("function too large: more than 65535 constants", span));
         }
-        self.consts.push(c);
-        Ok((self.consts.len() - 1) as KIdx)
+        self.buf.consts.push(c);
+        Ok((self.buf.consts.len() - 1) as KIdx)
+    }
+
+    fn binding(&self, b: BindingId) -> &'a Binding {
+        &self.ir.bindings[b as usize]
+    }
+
+    /// The name of a binding, as a symbol constant.
+    fn name_const(&self, b: BindingId) -> Const {
+        Const::Sym(self.name_text(b).into())
+    }
+
+    fn name_text(&self, b: BindingId) -> &'a str {
+        self.ctx.prog.span_text(self.binding(b).name)
     }
 
     fn is_cell(&self, b: BindingId) -> bool {
-        self.ctx.bindings[b as usize].is_cell()
+        self.binding(b).is_cell()
     }
 
     fn owns(&self, b: BindingId) -> bool {
-        self.ctx.bindings[b as usize].func == self.id
+        self.binding(b).func == self.id
     }
 
     fn upval(&self, b: BindingId) -> u16 {
@@ -231,7 +347,7 @@ impl FnGen<'_, '_> {
         let off = target as i64 - (at as i64 + 1);
         let off32 = off as i32;
         let off16 = i16::try_from(off).map_err(|_| GenErr::TooFar);
-        match &mut self.code[at] {
+        match &mut self.buf.code[at] {
             Op::Jmp { off } | Op::JmpIfFalse { off, .. } | Op::JmpIfTrue { off, .. } => *off = off32,
             Op::TestCons { off, .. } | Op::TestEmpty { off, .. } => *off = off32,
             Op::JmpIfNotLt { off, .. }
@@ -251,16 +367,24 @@ impl FnGen<'_, '_> {
         Ok(())
     }
 
-    fn patch_here(&mut self, jumps: &[usize]) -> GR<()> {
-        let here = self.code.len();
-        for &j in jumps {
-            self.patch(j, here)?;
+    /// Patches the jump at `at` to land on the next instruction.
+    fn patch_here(&mut self, at: usize) -> GR<()> {
+        self.patch(at, self.buf.code.len())
+    }
+
+    /// Patches every jump on the stack from `base` up to land on the next
+    /// instruction, and pops them.
+    fn patch_jumps_here(&mut self, base: usize) -> GR<()> {
+        let here = self.buf.code.len();
+        for i in base..self.buf.jumps.len() {
+            self.patch(self.buf.jumps[i], here)?;
         }
+        self.buf.jumps.truncate(base);
         Ok(())
     }
 
     fn emit_loop(&mut self, top: usize, span: Span) {
-        let off = top as i64 - (self.code.len() as i64 + 1);
+        let off = top as i64 - (self.buf.code.len() as i64 + 1);
         self.emit(Op::Loop { off: off as i32 }, span);
     }
 
@@ -280,25 +404,26 @@ impl FnGen<'_, '_> {
 
     /// Evaluates `e` for its effects only.
     fn discard(&mut self, e: &Expr) -> GR<()> {
+        let ir = self.ir;
         let mark = self.free_reg as Reg;
-        match &e.kind {
+        match e.kind {
             ExprKind::Const(_) | ExprKind::Empty | ExprKind::Local { checked: false, .. } => return Ok(()),
-            ExprKind::SetLocal(b, v) => return self.set_local(*b, v, e.span),
+            ExprKind::SetLocal(b, v) => return self.set_local(b, ir.expr(v), e.span),
             ExprKind::SetGlobal(g, v) | ExprKind::DefGlobal(g, v) => {
-                let r = self.operand(v, &[])?;
+                let r = self.operand(ir.expr(v), &[])?;
                 let op = if matches!(e.kind, ExprKind::SetGlobal(..)) {
-                    Op::SetGlobal { g: *g, src: r }
+                    Op::SetGlobal { g, src: r }
                 } else {
-                    Op::DefGlobal { g: *g, src: r }
+                    Op::DefGlobal { g, src: r }
                 };
                 self.emit(op, e.span);
                 self.free_to(mark);
                 return Ok(());
             }
-            ExprKind::CallBuiltin(id, args) if *id == B::VectorSet as u16 && args.len() == 3 => {
-                let later: Vec<&Expr> = args.iter().collect();
-                let v = self.operand(&args[0], &later[1..])?;
-                let i = self.operand(&args[1], &later[2..])?;
+            ExprKind::CallBuiltin(id, args) if id == B::VectorSet as u16 && args.len == 3 => {
+                let args = ir.list(args);
+                let v = self.operand(&args[0], &args[1..])?;
+                let i = self.operand(&args[1], &args[2..])?;
                 let x = self.operand(&args[2], &[])?;
                 self.emit(Op::VecSet { v, i, x }, e.span);
                 self.free_to(mark);
@@ -314,15 +439,15 @@ impl FnGen<'_, '_> {
 
     /// A register holding `e`'s value: a plain local's own register when
     /// no later operand (`later`) can assign it, else a fresh temporary.
-    fn operand(&mut self, e: &Expr, later: &[&Expr]) -> GR<Reg> {
+    fn operand(&mut self, e: &Expr, later: &[Expr]) -> GR<Reg> {
         if let ExprKind::Local { b, checked } = e.kind {
             if self.owns(b)
                 && !self.is_cell(b)
-                && !(self.ctx.bindings[b as usize].assigned && later.iter().any(|l| assigns(l, b)))
+                && !(self.binding(b).assigned && later.iter().any(|l| assigns(self.ir, l, b)))
             {
-                let r = self.regs[&b];
+                let r = self.reg(b);
                 if checked {
-                    let k = self.konst(Const::Sym(self.ctx.bindings[b as usize].name.clone()), e.span)?;
+                    let k = self.konst(self.name_const(b), e.span)?;
                     self.emit(Op::CheckInit { src: r, name: k }, e.span);
                 }
                 return Ok(r);
@@ -333,127 +458,157 @@ impl FnGen<'_, '_> {
         Ok(t)
     }
 
-    fn load_const(&mut self, c: &Const, dst: Reg, span: Span) -> GR<()> {
+    fn load_lit(&mut self, lit: Lit, dst: Reg, span: Span) -> GR<()> {
+        // The same choice of instruction as `load_const`, without building
+        // a constant for the common cases.
+        let c = match lit {
+            Lit::Int(i) if i32::try_from(i).is_ok() => {
+                self.emit(Op::LoadInt { dst, val: i as i32 }, span);
+                return Ok(());
+            }
+            Lit::Bool(val) => {
+                self.emit(Op::LoadBool { dst, val }, span);
+                return Ok(());
+            }
+            Lit::Nil => {
+                self.emit(Op::LoadNil { dst }, span);
+                return Ok(());
+            }
+            Lit::Int(i) => Const::Int(i),
+            Lit::Float(x) => Const::Float(x),
+            Lit::Node(n) => datum(self.ctx.prog, &self.ir.lit_nodes[n as usize]),
+        };
+        self.load_const(c, dst, span)
+    }
+
+    fn load_const(&mut self, c: Const, dst: Reg, span: Span) -> GR<()> {
         let op = match c {
             Const::Nil => Op::LoadNil { dst },
-            Const::Bool(val) => Op::LoadBool { dst, val: *val },
-            Const::Int(i) if i32::try_from(*i).is_ok() => Op::LoadInt { dst, val: *i as i32 },
-            Const::List(items) if items.is_empty() => Op::LoadEmpty { dst },
-            c => Op::LoadK { dst, k: self.konst(c.clone(), span)? },
+            Const::Bool(val) => Op::LoadBool { dst, val },
+            Const::Int(i) if i32::try_from(i).is_ok() => Op::LoadInt { dst, val: i as i32 },
+            Const::List(ref items) if items.is_empty() => Op::LoadEmpty { dst },
+            c => Op::LoadK { dst, k: self.konst(c, span)? },
         };
         self.emit(op, span);
         Ok(())
     }
 
     fn expr(&mut self, e: &Expr, dst: Reg, tail: bool) -> GR<()> {
+        let ir = self.ir;
         let span = e.span;
-        match &e.kind {
-            ExprKind::Const(c) => self.load_const(c, dst, span)?,
+        match e.kind {
+            ExprKind::Const(lit) => self.load_lit(lit, dst, span)?,
             ExprKind::Empty => {
                 self.emit(Op::LoadEmpty { dst }, span);
             }
-            ExprKind::Local { b, checked: false } if tail && self.owns(*b) && !self.is_cell(*b) => {
-                let r = self.regs[b];
+            ExprKind::Local { b, checked: false } if tail && self.owns(b) && !self.is_cell(b) => {
+                let r = self.reg(b);
                 self.emit(Op::Return { src: r }, span);
                 return Ok(());
             }
-            ExprKind::Local { b, checked } => self.read_local(*b, *checked, dst, span)?,
+            ExprKind::Local { b, checked } => self.read_local(b, checked, dst, span)?,
             ExprKind::Global { g } => {
-                self.emit(Op::GetGlobal { dst, g: *g }, span);
+                self.emit(Op::GetGlobal { dst, g }, span);
             }
             ExprKind::Builtin(id) => {
-                self.emit(Op::LoadBuiltin { dst, id: *id }, span);
+                self.emit(Op::LoadBuiltin { dst, id }, span);
             }
             ExprKind::SetLocal(b, v) => {
-                self.set_local(*b, v, span)?;
+                self.set_local(b, ir.expr(v), span)?;
                 self.emit(Op::LoadNil { dst }, span);
             }
             ExprKind::SetGlobal(g, v) => {
                 let mark = self.free_reg as Reg;
-                let r = self.operand(v, &[])?;
-                self.emit(Op::SetGlobal { g: *g, src: r }, span);
+                let r = self.operand(ir.expr(v), &[])?;
+                self.emit(Op::SetGlobal { g, src: r }, span);
                 self.free_to(mark);
                 self.emit(Op::LoadNil { dst }, span);
             }
             ExprKind::DefGlobal(g, v) => {
                 let mark = self.free_reg as Reg;
-                let r = self.operand(v, &[])?;
-                self.emit(Op::DefGlobal { g: *g, src: r }, span);
+                let r = self.operand(ir.expr(v), &[])?;
+                self.emit(Op::DefGlobal { g, src: r }, span);
                 self.free_to(mark);
                 self.emit(Op::LoadNil { dst }, span);
             }
             ExprKind::If(c, t, f) => {
-                let falses = self.cond_jump(c)?;
-                self.expr(t, dst, tail)?;
+                let base = self.buf.jumps.len();
+                self.cond_jump(ir.expr(c))?;
+                self.expr(ir.expr(t), dst, tail)?;
                 let end = if tail { None } else { Some(self.emit(Op::Jmp { off: 0 }, span)) };
-                self.patch_here(&falses)?;
+                self.patch_jumps_here(base)?;
                 match f {
-                    Some(f) => self.expr(f, dst, tail)?,
+                    Some(f) => self.expr(ir.expr(f), dst, tail)?,
                     None => {
                         self.emit(Op::LoadNil { dst }, span);
                         self.ret(dst, tail, span);
                     }
                 }
                 if let Some(end) = end {
-                    self.patch_here(&[end])?;
+                    self.patch_here(end)?;
                 }
                 return Ok(());
             }
             ExprKind::And(xs) | ExprKind::Or(xs) => {
                 let is_and = matches!(e.kind, ExprKind::And(_));
-                let Some((last, init)) = xs.split_last() else {
+                let Some((last, init)) = ir.list(xs).split_last() else {
                     self.emit(Op::LoadBool { dst, val: is_and }, span);
                     self.ret(dst, tail, span);
                     return Ok(());
                 };
-                let mut exits = Vec::new();
+                let base = self.buf.jumps.len();
                 for x in init {
                     self.expr(x, dst, false)?;
                     let j = if is_and { Op::JmpIfFalse { src: dst, off: 0 } } else { Op::JmpIfTrue { src: dst, off: 0 } };
-                    exits.push(self.emit(j, x.span));
+                    let at = self.emit(j, x.span);
+                    self.buf.jumps.push(at);
                 }
                 self.expr(last, dst, tail)?;
-                self.patch_here(&exits)?;
-                if tail && !exits.is_empty() {
+                self.patch_jumps_here(base)?;
+                if tail && !init.is_empty() {
                     self.emit(Op::Return { src: dst }, span);
                 }
                 return Ok(());
             }
-            ExprKind::Begin(xs) => return self.sequence(xs, dst, tail, span),
-            ExprKind::Scope(s) => return self.scope(s, dst, tail, span),
-            ExprKind::Lambda(lam) => {
-                let captures = lam
-                    .free
-                    .iter()
-                    .map(|&b| if self.owns(b) { Capture::Reg(self.regs[&b]) } else { Capture::Upval(self.upval(b)) })
-                    .collect();
-                let child = gen_function(self.ctx, lam, captures)?;
-                if self.children.len() >= u16::MAX as usize {
-                    return Err(Diagnostic::new("function too large: too many nested lambdas", span).into());
+            ExprKind::Begin(xs) => return self.sequence(ir.list(xs), dst, tail, span),
+            ExprKind::Scope { bindings, items } => return self.scope(bindings, ir.list(items), dst, tail, span),
+            ExprKind::Init(..) => unreachable!("an Init outside a Scope"),
+            ExprKind::Lambda(l) => {
+                let lam = &ir.lambdas[l as usize];
+                self.buf.captures.clear();
+                for &b in ir.free_of(lam) {
+                    let c = if self.owns(b) { Capture::Reg(self.reg(b)) } else { Capture::Upval(self.upval(b)) };
+                    self.buf.captures.push(c);
                 }
-                self.children.push(child);
-                self.emit(Op::Closure { dst, proto: (self.children.len() - 1) as u16 }, span);
+                let child = gen_function(self.ctx, self.shared, lam, &self.buf.captures)?;
+                if self.buf.children.len() >= u16::MAX as usize {
+                    return Err(fail("function too large: too many nested lambdas", span));
+                }
+                self.buf.children.push(child);
+                self.emit(Op::Closure { dst, proto: (self.buf.children.len() - 1) as u16 }, span);
             }
             ExprKind::While(c, body) => {
-                let top = self.code.len();
-                let falses = self.cond_jump(c)?;
-                for x in body {
+                let top = self.buf.code.len();
+                let base = self.buf.jumps.len();
+                self.cond_jump(ir.expr(c))?;
+                for x in ir.list(body) {
                     self.discard(x)?;
                 }
                 self.emit_loop(top, span);
-                self.patch_here(&falses)?;
+                self.patch_jumps_here(base)?;
                 self.emit(Op::LoadNil { dst }, span);
             }
-            ExprKind::Dotimes { var, count, body } => self.dotimes(*var, count, body, dst, span)?,
-            ExprKind::Call(f, args) => return self.call(f, args, dst, tail, span),
-            ExprKind::CallBuiltin(id, args) => return self.call_builtin(*id, args, dst, tail, span),
+            ExprKind::Dotimes { var, count, body } => self.dotimes(var, ir.expr(count), ir.list(body), dst, span)?,
+            ExprKind::Call(f, args) => return self.call(ir.expr(f), ir.list(args), dst, tail, span),
+            ExprKind::CallBuiltin(id, args) => return self.call_builtin(id, ir.list(args), dst, tail, span),
             ExprKind::Effect(name, args) => {
+                let args = ir.list(args);
                 if args.len() > u8::MAX as usize {
-                    return Err(Diagnostic::new("too many arguments to an effect (at most 255)", span).into());
+                    return Err(fail("too many arguments to an effect (at most 255)", span));
                 }
                 let mark = self.free_reg as Reg;
                 let base = self.args_at_top(args)?;
-                let k = self.konst(Const::Sym(name.clone()), span)?;
+                let k = self.konst(Const::Sym(self.ctx.prog.span_text(name).into()), span)?;
                 self.emit(Op::Effect { base, nargs: args.len() as u8, name: k }, span);
                 if base != dst {
                     self.emit(Op::Move { dst, src: base }, span);
@@ -461,15 +616,16 @@ impl FnGen<'_, '_> {
                 self.free_to(mark);
             }
             ExprKind::List(items) => {
+                let items = ir.list(items);
                 if items.len() > u16::MAX as usize {
-                    return Err(Diagnostic::new("list literal too long (at most 65535 elements)", span).into());
+                    return Err(fail("list literal too long (at most 65535 elements)", span));
                 }
                 let mark = self.free_reg as Reg;
                 let base = self.args_at_top(items)?;
                 self.emit(Op::MakeList { dst, base, n: items.len() as u16 }, span);
                 self.free_to(mark);
             }
-            ExprKind::Match(s, arms) => return self.match_expr(s, arms, dst, tail, span),
+            ExprKind::Match(s, arms) => return self.match_expr(ir.expr(s), ir.arms(arms), dst, tail, span),
         }
         self.ret(dst, tail, span);
         Ok(())
@@ -477,13 +633,13 @@ impl FnGen<'_, '_> {
 
     fn read_local(&mut self, b: BindingId, checked: bool, dst: Reg, span: Span) -> GR<()> {
         if self.owns(b) {
-            let r = self.regs[&b];
+            let r = self.reg(b);
             if self.is_cell(b) {
                 let pc = self.emit(Op::GetCell { dst, cell: r }, span);
-                self.cell_reads.push((pc as u32, self.ctx.bindings[b as usize].name.clone()));
+                self.buf.cell_reads.push((pc as u32, self.name_text(b).into()));
             } else {
                 if checked {
-                    let k = self.konst(Const::Sym(self.ctx.bindings[b as usize].name.clone()), span)?;
+                    let k = self.konst(self.name_const(b), span)?;
                     self.emit(Op::CheckInit { src: r, name: k }, span);
                 }
                 if r != dst {
@@ -494,7 +650,7 @@ impl FnGen<'_, '_> {
             let u = self.upval(b);
             if self.is_cell(b) {
                 let pc = self.emit(Op::GetUpcell { dst, u }, span);
-                self.cell_reads.push((pc as u32, self.ctx.bindings[b as usize].name.clone()));
+                self.buf.cell_reads.push((pc as u32, self.name_text(b).into()));
             } else {
                 self.emit(Op::GetUpval { dst, u }, span);
             }
@@ -522,7 +678,7 @@ impl FnGen<'_, '_> {
     fn set_local(&mut self, b: BindingId, v: &Expr, span: Span) -> GR<()> {
         let mark = self.free_reg as Reg;
         if self.owns(b) {
-            let r = self.regs[&b];
+            let r = self.reg(b);
             if self.is_cell(b) {
                 let t = self.operand(v, &[])?;
                 self.emit(Op::SetCell { cell: r, src: t }, span);
@@ -542,23 +698,24 @@ impl FnGen<'_, '_> {
         Ok(())
     }
 
-    fn scope(&mut self, s: &Scope, dst: Reg, tail: bool, span: Span) -> GR<()> {
+    fn scope(&mut self, bindings: BindingRange, items: &[Expr], dst: Reg, tail: bool, span: Span) -> GR<()> {
         let mark = self.free_reg as Reg;
-        for &b in &s.bindings {
+        for b in bindings.iter() {
             let r = self.alloc_binding(b, span)?;
             if self.is_cell(b) {
                 self.emit(Op::NewCell { dst: r }, span);
-            } else if self.ctx.bindings[b as usize].read_early {
+            } else if self.binding(b).read_early {
                 self.emit(Op::LoadUndef { dst: r }, span);
             }
         }
-        let n = s.items.len();
-        for (i, item) in s.items.iter().enumerate() {
+        let n = items.len();
+        for (i, item) in items.iter().enumerate() {
             let last = i + 1 == n;
-            match item {
-                ScopeItem::Init(b, v) => {
-                    let r = self.regs[b];
-                    if self.is_cell(*b) {
+            match item.kind {
+                ExprKind::Init(b, v) => {
+                    let v = self.ir.expr(v);
+                    let r = self.reg(b);
+                    if self.is_cell(b) {
                         let m = self.free_reg as Reg;
                         let t = self.operand(v, &[])?;
                         self.emit(Op::SetCell { cell: r, src: t }, v.span);
@@ -571,8 +728,8 @@ impl FnGen<'_, '_> {
                         self.ret(dst, tail, span);
                     }
                 }
-                ScopeItem::Expr(e) if last => self.expr(e, dst, tail)?,
-                ScopeItem::Expr(e) => self.discard(e)?,
+                _ if last => self.expr(item, dst, tail)?,
+                _ => self.discard(item)?,
             }
         }
         if n == 0 {
@@ -591,7 +748,7 @@ impl FnGen<'_, '_> {
         let k = self.alloc(span)?;
         self.emit(Op::LoadInt { dst: k, val: 0 }, span);
         let v = self.alloc_binding(var, span)?;
-        let top = self.code.len();
+        let top = self.buf.code.len();
         let exit = if self.allow_fused {
             self.emit(Op::JmpIfNotLt { a: k, b: n, off: 0 }, span)
         } else {
@@ -611,7 +768,7 @@ impl FnGen<'_, '_> {
         }
         self.emit(Op::AddI { dst: k, a: k, imm: 1 }, span);
         self.emit_loop(top, span);
-        self.patch_here(&[exit])?;
+        self.patch_here(exit)?;
         self.free_to(mark);
         self.emit(Op::LoadNil { dst }, span);
         Ok(())
@@ -632,9 +789,9 @@ impl FnGen<'_, '_> {
     }
 
     fn is_self_call(&self, f: &Expr, nargs: usize) -> bool {
-        let me = match (&f.kind, self.self_ref) {
-            (ExprKind::Global { g }, Some(SelfRef::Global(s))) => *g == s,
-            (ExprKind::Local { b, .. }, Some(SelfRef::Local(s))) => *b == s,
+        let me = match (f.kind, self.self_ref) {
+            (ExprKind::Global { g }, Some(SelfRef::Global(s))) => g == s,
+            (ExprKind::Local { b, .. }, Some(SelfRef::Local(s))) => b == s,
             _ => false,
         };
         me && nargs == self.nparams && !self.has_rest
@@ -642,7 +799,7 @@ impl FnGen<'_, '_> {
 
     fn call(&mut self, f: &Expr, args: &[Expr], dst: Reg, tail: bool, span: Span) -> GR<()> {
         if args.len() > u16::MAX as usize - 1 {
-            return Err(Diagnostic::new("too many arguments in one call", span).into());
+            return Err(fail("too many arguments in one call", span));
         }
         // Reuse `dst` as the call base when it is the topmost register: it
         // saves the result move on the hottest path (operands of `+`).
@@ -669,7 +826,7 @@ impl FnGen<'_, '_> {
     }
 
     fn is_binding_reg(&self, r: Reg) -> bool {
-        self.is_binding.get(r as usize).copied().unwrap_or(false)
+        self.buf.is_binding.get(r as usize).copied().unwrap_or(false)
     }
 
     fn call_builtin(&mut self, id: u16, args: &[Expr], dst: Reg, tail: bool, span: Span) -> GR<()> {
@@ -683,26 +840,10 @@ impl FnGen<'_, '_> {
         }
         let mark = self.free_reg as Reg;
         let n = args.len();
-        let bin = |a: Reg, b: Reg, dst: Reg| -> Option<Op> {
-            Some(match id {
-                x if x == B::Add as u16 => Op::Add { dst, a, b },
-                x if x == B::Sub as u16 => Op::Sub { dst, a, b },
-                x if x == B::Mul as u16 => Op::Mul { dst, a, b },
-                x if x == B::Div as u16 => Op::Div { dst, a, b },
-                x if x == B::Mod as u16 => Op::Mod { dst, a, b },
-                x if x == B::Rem as u16 => Op::Rem { dst, a, b },
-                x if x == B::Lt as u16 && n == 2 => Op::Lt { dst, a, b },
-                x if x == B::Le as u16 && n == 2 => Op::Le { dst, a, b },
-                x if x == B::Gt as u16 && n == 2 => Op::Gt { dst, a, b },
-                x if x == B::Ge as u16 && n == 2 => Op::Ge { dst, a, b },
-                x if (x == B::NumEq as u16 || x == B::NumEq2 as u16) && n == 2 => Op::Eq { dst, a, b },
-                x if x == B::NotEq as u16 => Op::Ne { dst, a, b },
-                _ => return None,
-            })
-        };
+        let bin = |a: Reg, b: Reg, dst: Reg| binary_op(id, n, dst, a, b);
         let is_arith = [B::Add, B::Sub, B::Mul, B::Div].iter().any(|b| *b as u16 == id);
         if n == 2 && bin(0, 0, 0).is_some() {
-            let a = self.operand(&args[0], &[&args[1]])?;
+            let a = self.operand(&args[0], &args[1..])?;
             let imm = small_int(&args[1]);
             let op = match (id, imm) {
                 (x, Some(imm)) if x == B::Add as u16 => Op::AddI { dst, a, imm },
@@ -717,8 +858,8 @@ impl FnGen<'_, '_> {
         } else if n > 2 && is_arith {
             // Left fold through a temporary, so `dst` is written last.
             let acc = self.alloc(span)?;
-            let rest: Vec<&Expr> = args[1..].iter().collect();
-            let a = self.operand(&args[0], &rest)?;
+            let rest = &args[1..];
+            let a = self.operand(&args[0], rest)?;
             let b = self.operand(&args[1], &rest[1..])?;
             self.emit(bin(a, b, acc).unwrap(), span);
             for (i, x) in args[2..].iter().enumerate() {
@@ -757,8 +898,7 @@ impl FnGen<'_, '_> {
         if !(unary && args.len() == 1 || binary && args.len() == 2) {
             return Ok(None);
         }
-        let later: Vec<&Expr> = args.iter().collect();
-        let a = self.operand(&args[0], &later[1..])?;
+        let a = self.operand(&args[0], &args[1..])?;
         if unary {
             return Ok(Some(if is(B::Head) || is(B::Car) {
                 Op::Car { dst, src: a }
@@ -772,22 +912,24 @@ impl FnGen<'_, '_> {
         Ok(Some(if is(B::VectorRef) { Op::VecRef { dst, v: a, i: b } } else { Op::Cons { dst, h: a, t: b } }))
     }
 
-    /// Emits a test of `c` that jumps when it is false; returns the jumps
-    /// to patch to the false target. Comparisons fuse into one instruction.
-    fn cond_jump(&mut self, c: &Expr) -> GR<Vec<usize>> {
+    /// Emits a test of `c` that jumps when it is false, and pushes those
+    /// jumps on the jump stack for the caller to patch to the false
+    /// target. Comparisons fuse into one instruction.
+    fn cond_jump(&mut self, c: &Expr) -> GR<()> {
+        let ir = self.ir;
         let mark = self.free_reg as Reg;
         let span = c.span;
-        let jumps = match &c.kind {
-            ExprKind::And(xs) if !xs.is_empty() => {
-                let mut all = Vec::new();
-                for x in xs {
-                    all.extend(self.cond_jump(x)?);
+        let jump = match c.kind {
+            ExprKind::And(xs) if xs.len > 0 => {
+                for x in ir.list(xs) {
+                    self.cond_jump(x)?;
                 }
-                all
+                None
             }
-            ExprKind::CallBuiltin(id, args) if args.len() == 2 && self.allow_fused && fused_cmp(*id).is_some() => {
-                let (rr, ri) = fused_cmp(*id).unwrap();
-                let a = self.operand(&args[0], &[&args[1]])?;
+            ExprKind::CallBuiltin(id, args) if args.len == 2 && self.allow_fused && fused_cmp(id).is_some() => {
+                let args = ir.list(args);
+                let (rr, ri) = fused_cmp(id).unwrap();
+                let a = self.operand(&args[0], &args[1..])?;
                 let op = match small_int(&args[1]) {
                     Some(imm) => ri(a, imm),
                     None => {
@@ -795,40 +937,44 @@ impl FnGen<'_, '_> {
                         rr(a, b)
                     }
                 };
-                vec![self.emit(op, span)]
+                Some(self.emit(op, span))
             }
-            ExprKind::CallBuiltin(id, args) if args.len() == 1 && *id == B::Not as u16 => {
-                let r = self.operand(&args[0], &[])?;
-                vec![self.emit(Op::JmpIfTrue { src: r, off: 0 }, span)]
+            ExprKind::CallBuiltin(id, args) if args.len == 1 && id == B::Not as u16 => {
+                let r = self.operand(&ir.list(args)[0], &[])?;
+                Some(self.emit(Op::JmpIfTrue { src: r, off: 0 }, span))
             }
-            ExprKind::Const(Const::Bool(true)) => vec![],
+            ExprKind::Const(Lit::Bool(true)) => None,
             _ => {
                 let r = self.operand(c, &[])?;
-                vec![self.emit(Op::JmpIfFalse { src: r, off: 0 }, span)]
+                Some(self.emit(Op::JmpIfFalse { src: r, off: 0 }, span))
             }
         };
+        self.buf.jumps.extend(jump);
         self.free_to(mark);
-        Ok(jumps)
+        Ok(())
     }
 
-    fn match_expr(&mut self, s: &Expr, arms: &[(Pattern, Vec<Expr>)], dst: Reg, tail: bool, span: Span) -> GR<()> {
+    fn match_expr(&mut self, s: &Expr, arms: &[Arm], dst: Reg, tail: bool, span: Span) -> GR<()> {
+        let ir = self.ir;
         let mark = self.free_reg as Reg;
         let sreg = self.alloc(s.span)?;
         self.expr(s, sreg, false)?;
-        let mut ends = Vec::new();
-        for (pat, body) in arms {
+        // The arms' exit jumps collect on the jump stack from `ends`; each
+        // arm's failure jumps go above them and are patched (and popped)
+        // before its exit jump is pushed.
+        let ends = self.buf.jumps.len();
+        for arm in arms {
             let arm_mark = self.free_reg as Reg;
-            let mut fails = Vec::new();
-            self.pattern(pat, sreg, &mut fails)?;
-            self.sequence(body, dst, tail, span)?;
-            if !tail {
-                ends.push(self.emit(Op::Jmp { off: 0 }, span));
-            }
-            self.patch_here(&fails)?;
+            let fails = self.buf.jumps.len();
+            self.pattern(ir.pattern(arm.pat), sreg)?;
+            self.sequence(ir.list(arm.body), dst, tail, span)?;
+            let end = if tail { None } else { Some(self.emit(Op::Jmp { off: 0 }, span)) };
+            self.patch_jumps_here(fails)?;
+            self.buf.jumps.extend(end);
             self.free_to(arm_mark);
         }
         self.emit(Op::NoMatch { src: sreg }, span);
-        self.patch_here(&ends)?;
+        self.patch_jumps_here(ends)?;
         self.free_to(mark);
         Ok(())
     }
@@ -844,47 +990,90 @@ impl FnGen<'_, '_> {
         Ok(())
     }
 
-    fn pattern(&mut self, p: &Pattern, s: Reg, fails: &mut Vec<usize>) -> GR<()> {
-        match p {
+    /// Emits the test of pattern `p` against register `s`, pushing the
+    /// jumps taken on failure on the jump stack.
+    fn pattern(&mut self, p: &Pattern, s: Reg) -> GR<()> {
+        let ir = self.ir;
+        match *p {
             Pattern::Wild => {}
-            Pattern::Bind(b) => self.bind(*b, s, Span::default())?,
-            Pattern::Literal(c, span) => {
-                let k = self.alloc(*span)?;
-                self.load_const(c, k, *span)?;
+            Pattern::Bind(b) => self.bind(b, s, Span::default())?,
+            Pattern::Literal(lit, span) => {
+                let k = self.alloc(span)?;
+                self.load_lit(lit, k, span)?;
                 // Literal tests use `=`; a plain jump keeps the offset 32-bit.
-                let t = self.alloc(*span)?;
-                self.emit(Op::Eq { dst: t, a: s, b: k }, *span);
-                fails.push(self.emit(Op::JmpIfFalse { src: t, off: 0 }, *span));
+                let t = self.alloc(span)?;
+                self.emit(Op::Eq { dst: t, a: s, b: k }, span);
+                let at = self.emit(Op::JmpIfFalse { src: t, off: 0 }, span);
+                self.buf.jumps.push(at);
             }
             Pattern::List(items, rest) => {
                 let mut cur = s;
-                for item in items {
-                    fails.push(self.emit(Op::TestCons { src: cur, off: 0 }, Span::default()));
+                for item in ir.pats(items) {
+                    let at = self.emit(Op::TestCons { src: cur, off: 0 }, Span::default());
+                    self.buf.jumps.push(at);
                     let h = self.alloc(Span::default())?;
                     self.emit(Op::Head { dst: h, src: cur }, Span::default());
                     let t = self.alloc(Span::default())?;
                     self.emit(Op::Tail { dst: t, src: cur }, Span::default());
-                    self.pattern(item, h, fails)?;
+                    self.pattern(item, h)?;
                     cur = t;
                 }
                 match rest {
-                    None => fails.push(self.emit(Op::TestEmpty { src: cur, off: 0 }, Span::default())),
-                    Some(b) if *b == REST_IGNORED => {}
-                    Some(b) => self.bind(*b, cur, Span::default())?,
+                    None => {
+                        let at = self.emit(Op::TestEmpty { src: cur, off: 0 }, Span::default());
+                        self.buf.jumps.push(at);
+                    }
+                    Some(b) if b == REST_IGNORED => {}
+                    Some(b) => self.bind(b, cur, Span::default())?,
                 }
             }
             Pattern::Cons(h, t) => {
-                fails.push(self.emit(Op::TestCons { src: s, off: 0 }, Span::default()));
+                let at = self.emit(Op::TestCons { src: s, off: 0 }, Span::default());
+                self.buf.jumps.push(at);
                 let hr = self.alloc(Span::default())?;
                 self.emit(Op::Head { dst: hr, src: s }, Span::default());
                 let tr = self.alloc(Span::default())?;
                 self.emit(Op::Tail { dst: tr, src: s }, Span::default());
-                self.pattern(h, hr, fails)?;
-                self.pattern(t, tr, fails)?;
+                self.pattern(ir.pattern(h), hr)?;
+                self.pattern(ir.pattern(t), tr)?;
             }
         }
         Ok(())
     }
+}
+
+/// The three-register instruction of builtin `id` called with `n`
+/// arguments, if it has one (comparisons only for exactly two).
+#[inline]
+fn binary_op(id: u16, n: usize, dst: Reg, a: Reg, b: Reg) -> Option<Op> {
+    const ADD: u16 = B::Add as u16;
+    const SUB: u16 = B::Sub as u16;
+    const MUL: u16 = B::Mul as u16;
+    const DIV: u16 = B::Div as u16;
+    const MOD: u16 = B::Mod as u16;
+    const REM: u16 = B::Rem as u16;
+    const LT: u16 = B::Lt as u16;
+    const LE: u16 = B::Le as u16;
+    const GT: u16 = B::Gt as u16;
+    const GE: u16 = B::Ge as u16;
+    const NUM_EQ: u16 = B::NumEq as u16;
+    const NUM_EQ2: u16 = B::NumEq2 as u16;
+    const NOT_EQ: u16 = B::NotEq as u16;
+    Some(match id {
+        ADD => Op::Add { dst, a, b },
+        SUB => Op::Sub { dst, a, b },
+        MUL => Op::Mul { dst, a, b },
+        DIV => Op::Div { dst, a, b },
+        MOD => Op::Mod { dst, a, b },
+        REM => Op::Rem { dst, a, b },
+        LT if n == 2 => Op::Lt { dst, a, b },
+        LE if n == 2 => Op::Le { dst, a, b },
+        GT if n == 2 => Op::Gt { dst, a, b },
+        GE if n == 2 => Op::Ge { dst, a, b },
+        NUM_EQ | NUM_EQ2 if n == 2 => Op::Eq { dst, a, b },
+        NOT_EQ => Op::Ne { dst, a, b },
+        _ => return None,
+    })
 }
 
 type RegRegJump = fn(Reg, Reg) -> Op;
