@@ -1,14 +1,14 @@
 //! The lexer: source text to tokens, borrowing from the text.
 //!
-//! Two halves. A plain byte loop (byte classes in [`CLASS`]) skips blanks
+//! Two halves. A plain byte loop (byte classes in `CLASS`) skips blanks
 //! and comments, finds the one-byte tokens `( ) [ ] '`, and recognises the
-//! commonest atoms itself ([`plain_atom`]: an ASCII symbol, a short decimal
+//! commonest atoms itself (`plain_atom`: an ASCII symbol, a short decimal
 //! integer, `true`, `false`, `nil`); every other atom (strings, floats,
 //! hex, non-ASCII names, errors) is classified by a `logos` state machine.
 //! The split is for speed: each trip through the logos machine costs an
 //! indirect jump, which profiles showed to be the main cost of lexing. The
 //! parser runs the byte loop inline over these pieces and calls logos
-//! through [`Lexer::logos_atom`]; the `Lexer` iterator is the same loop,
+//! through `Lexer::logos_atom`; the `Lexer` iterator is the same loop,
 //! for tests and tools.
 //!
 //! Tokens carry `&'src str` slices and spans are byte offsets; nothing here
@@ -136,7 +136,7 @@ pub(crate) fn plain_atom(bytes: &[u8], pos: usize) -> Option<(Plain, usize)> {
 
 /// The lexer. Iterating yields tokens with their spans, and ends after the
 /// first error. The parser runs its own loop over the same pieces and uses
-/// a `Lexer` only for [`Lexer::atom_at`]. Spans are `u32`, so the text
+/// a `Lexer` only for the atoms that need logos. Spans are `u32`, so the text
 /// must be under 4 GiB; `parse_program` checks that.
 pub struct Lexer<'src> {
     text: &'src str,
