@@ -622,6 +622,20 @@ impl Tx<'_> {
         }
     }
 
+    /// Continues in a new block with both operands as f64 if both tags are
+    /// float; otherwise branches to `slow`.
+    fn float_pair(&mut self, ta: Value, tb: Value, a: u16, b: u16, slow: Block) -> (Value, Value) {
+        let fa = self.is_tag(ta, TAG_FLOAT as i64);
+        let fb = self.is_tag(tb, TAG_FLOAT as i64);
+        let both = self.b.ins().band(fa, fb);
+        let fblk = self.b.create_block();
+        self.b.ins().brif(both, fblk, &[], slow, &[]);
+        self.b.switch_to_block(fblk);
+        let x = self.b.ins().load(types::F64, mem(), self.base, Self::off(a) + PAYLOAD);
+        let y = self.b.ins().load(types::F64, mem(), self.base, Self::off(b) + PAYLOAD);
+        (x, y)
+    }
+
     fn operand_payload(&mut self, b: Operand) -> Value {
         match b {
             Operand::Reg(r) => self.payload(r),
@@ -672,14 +686,7 @@ impl Tx<'_> {
         self.b.switch_to_block(float_check);
         match (b, tb) {
             (Operand::Reg(rb), Some(tb)) => {
-                let fa = self.is_tag(ta, TAG_FLOAT as i64);
-                let fb = self.is_tag(tb, TAG_FLOAT as i64);
-                let both = self.b.ins().band(fa, fb);
-                let fblk = self.b.create_block();
-                self.b.ins().brif(both, fblk, &[], slow, &[]);
-                self.b.switch_to_block(fblk);
-                let x = self.b.ins().load(types::F64, mem(), self.base, Self::off(a) + PAYLOAD);
-                let y = self.b.ins().load(types::F64, mem(), self.base, Self::off(rb) + PAYLOAD);
+                let (x, y) = self.float_pair(ta, tb, a, rb, slow);
                 let r = match op {
                     ARITH_ADD => self.b.ins().fadd(x, y),
                     ARITH_SUB => self.b.ins().fsub(x, y),
@@ -807,14 +814,7 @@ impl Tx<'_> {
         self.b.switch_to_block(other);
         match (b, tb, cmp) {
             (Operand::Reg(rb), Some(tb), CMP_LT | CMP_LE | CMP_GT | CMP_GE) => {
-                let fa = self.is_tag(ta, TAG_FLOAT as i64);
-                let fb = self.is_tag(tb, TAG_FLOAT as i64);
-                let both = self.b.ins().band(fa, fb);
-                let fblk = self.b.create_block();
-                self.b.ins().brif(both, fblk, &[], slow, &[]);
-                self.b.switch_to_block(fblk);
-                let x = self.b.ins().load(types::F64, mem(), self.base, Self::off(a) + PAYLOAD);
-                let y = self.b.ins().load(types::F64, mem(), self.base, Self::off(rb) + PAYLOAD);
+                let (x, y) = self.float_pair(ta, tb, a, rb, slow);
                 let fcc = match cmp {
                     CMP_LT => FloatCC::LessThan,
                     CMP_LE => FloatCC::LessThanOrEqual,
