@@ -7,8 +7,11 @@
 
 use clap::{Parser, Subcommand};
 use claudelang_runtime::{Error, Runtime, Value};
-use claudelang_tiers::{TierConfig, TierManager};
+use profiling::{ProfileArgs, TierArgs};
 use std::io::Write;
+
+mod profiling;
+mod warmup;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -26,56 +29,24 @@ enum Command {
         file: String,
         #[command(flatten)]
         tiers: TierArgs,
+        #[command(flatten)]
+        profile: ProfileArgs,
     },
     /// Evaluate an expression and print its value.
     Eval {
         /// Source text, e.g. '(+ 1 2)'.
         expr: String,
     },
+    /// Study JIT warm-up: run the program's `main` N times in each of P
+    /// fresh processes, classify each run (flat, warmup, slowdown, no
+    /// steady state) and plot it.
+    Warmup(warmup::WarmupArgs),
     /// Interactive read-eval-print loop.
     Repl,
     /// Print the bytecode of a file, with source lines.
     Disasm {
         file: String,
     },
-}
-
-/// How the tier manager runs (see README, "Tiering").
-#[derive(clap::Args, Clone, Debug)]
-struct TierArgs {
-    /// Tiering preset: auto (interpreter, then native code for hot
-    /// functions), off (interpreter only), eager (compile every function
-    /// before its first call), stress (tiny thresholds, for testing).
-    #[arg(long = "jit", value_name = "MODE", default_value = "auto", value_parser = ["auto", "off", "eager", "stress"])]
-    mode: String,
-    /// Calls after which a function is compiled (overrides the preset).
-    #[arg(long, value_name = "N")]
-    hot_calls: Option<u64>,
-    /// Loop back-edges after which a function is compiled and its running
-    /// loop switches to native code (overrides the preset).
-    #[arg(long, value_name = "N")]
-    hot_loops: Option<u64>,
-    /// At exit, print a table of functions and their tiers to stderr.
-    #[arg(long)]
-    tier_stats: bool,
-    /// Print one line per tier event to stderr as it happens.
-    #[arg(long)]
-    trace_tiers: bool,
-}
-
-impl TierArgs {
-    fn install(&self, rt: &mut Runtime) -> Result<(), String> {
-        let mut config = TierConfig::preset(&self.mode).expect("clap checked the preset name");
-        if let Some(n) = self.hot_calls {
-            config.hot_calls = n.max(1);
-        }
-        if let Some(n) = self.hot_loops {
-            config.hot_loops = n.max(1);
-        }
-        let trace: Option<Box<dyn Write + Send>> =
-            if self.trace_tiers { Some(Box::new(std::io::stderr())) } else { None };
-        TierManager::install(rt, config, trace)
-    }
 }
 
 const EXIT_RUNTIME: u8 = 1;
@@ -96,7 +67,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let worker = std::thread::Builder::new().stack_size(WORKER_STACK).spawn(move || run_command(cli.command));
+    let worker = std::thread::Builder::new().name("main".into()).stack_size(WORKER_STACK).spawn(move || run_command(cli.command));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => {
@@ -108,8 +79,15 @@ fn main() -> ExitCode {
 
 fn run_command(cmd: Command) -> u8 {
     match cmd {
-        Command::Run { file, tiers } => run_file(&file, &tiers),
+        Command::Run { file, tiers, profile } => run_file(&file, &tiers, &profile),
         Command::Eval { expr } => eval_expr(&expr),
+        Command::Warmup(args) => match warmup::run(&args) {
+            Ok(()) => 0,
+            Err((code, msg)) => {
+                eprint!("{}", if msg.ends_with('\n') { msg } else { format!("{msg}\n") });
+                code
+            }
+        },
         Command::Repl => repl(),
         Command::Disasm { file } => disasm(&file),
     }
@@ -137,26 +115,36 @@ fn report(rt: &mut Runtime, e: &Error) -> u8 {
     exit_code(e)
 }
 
-fn run_file(path: &str, tiers: &TierArgs) -> u8 {
+fn run_file(path: &str, tiers: &TierArgs, profile: &ProfileArgs) -> u8 {
     let bytes = match read_file(path) {
         Ok(b) => b,
         Err(code) => return code,
     };
     let mut rt = Runtime::new();
-    if let Err(e) = tiers.install(&mut rt) {
-        // The interpreter still works; say why there is no native tier.
-        eprintln!("warning: native tier unavailable: {e}");
-    }
+    let session = match profiling::attach(&mut rt, tiers, profile) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let unit = match rt.compile_bytes(path, bytes) {
         Ok(u) => u,
         Err(e) => return report(&mut rt, &e),
     };
-    let code = match rt.run(unit) {
+    let mut code = match rt.run(unit) {
         Ok(_) => flush_or_fail(&mut rt),
         Err(e) => report(&mut rt, &Error::Runtime(e)),
     };
-    if tiers.tier_stats {
-        eprint!("{}", claudelang_tiers::report::tier_stats(&mut rt));
+    match session.finish(&mut rt) {
+        Ok(Some(stats)) => eprint!("{stats}"),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            if code == 0 {
+                code = EXIT_RUNTIME;
+            }
+        }
     }
     code
 }

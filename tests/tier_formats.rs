@@ -134,9 +134,12 @@ fn right_align(f: &mut (String, String), mask: &str) {
 }
 
 const HEADER_START: &str = "function ";
-/// Table columns holding times, and the one holding code bytes.
+/// Table columns holding times, the one holding code bytes, and the
+/// sampled percentages (which depend on where sampling ticks fell).
 const TIME_COLUMNS: [usize; 3] = [5, 6, 7];
 const BYTES_COLUMN: usize = 8;
+const PERCENT_COLUMNS: [usize; 2] = [11, 12];
+const PERCENT_MASK: &str = "#.#";
 
 /// Masks times and code sizes in the CLI's stderr.
 fn mask(stderr: &str) -> String {
@@ -153,12 +156,15 @@ fn mask(stderr: &str) -> String {
             }
             let what = mask_int_field(&mask_decimals(&rest[ms..]), "bytes=");
             format!("[tier]{}{}{what}", stamp[0].0, stamp[0].1)
-        } else if line.starts_with(HEADER_START) && line.trim_end().ends_with("deopts") {
+        } else if line.starts_with(HEADER_START) && line.trim_end().ends_with("native%") {
             in_table = true;
             line.to_string()
         } else if line.starts_with("totals:") {
             in_table = false;
             mask_decimals(line)
+        } else if line.starts_with("time by tier:") {
+            // Sampled: present, but its figures vary from run to run.
+            "time by tier: (sampled; masked)".to_string()
         } else if in_table {
             let mut f = fields(line);
             for c in TIME_COLUMNS {
@@ -168,6 +174,11 @@ fn mask(stderr: &str) -> String {
             }
             if f.get(BYTES_COLUMN).is_some_and(|x| x.1 != "0") {
                 right_align(&mut f[BYTES_COLUMN], BYTES_MASK);
+            }
+            for c in PERCENT_COLUMNS {
+                if f.get(c).is_some_and(|x| x.1 == "-" || is_decimal(&x.1)) {
+                    right_align(&mut f[c], PERCENT_MASK);
+                }
             }
             f.iter().map(|(w, t)| format!("{w}{t}")).collect()
         } else {
@@ -221,7 +232,7 @@ fn masking_keeps_columns_and_hides_only_times_and_sizes() {
     assert_eq!(a, b);
     assert_eq!(a, "[tier]      #.###ms compiled    f (a.cl:1) compile=#.###ms wait=#.###ms bytes=#\n");
     let header = format!(
-        "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6}",
+        "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
         "function",
         "location",
         "calls",
@@ -232,24 +243,31 @@ fn masking_keeps_columns_and_hides_only_times_and_sizes() {
         "compile-ms",
         "bytes",
         "osr",
-        "deopts"
+        "deopts",
+        "interp%",
+        "native%"
     );
-    let row = |t: &str, b: u32| {
+    let row = |t: &str, b: u32, p: &str| {
         format!(
-            "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6}",
-            "f", "a.cl:1", 10, 2, "native", t, t, t, b, 3, 0
+            "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
+            "f", "a.cl:1", 10, 2, "native", t, t, t, b, 3, 0, p, p
         )
     };
-    let x = mask(&format!("{header}\n{}\ntotals: 1 functions compiled, 0.100 ms compiling\n", row("1.500", 99)));
-    let y =
-        mask(&format!("{header}\n{}\ntotals: 1 functions compiled, 10.100 ms compiling\n", row("1234.500", 123456)));
+    let x = mask(&format!(
+        "{header}\n{}\ntotals: 1 functions compiled, 0.100 ms compiling\ntime by tier: 1.0% interpreted\n",
+        row("1.500", 99, "-")
+    ));
+    let y = mask(&format!(
+        "{header}\n{}\ntotals: 1 functions compiled, 10.100 ms compiling\ntime by tier: no samples\n",
+        row("1234.500", 123456, "99.5")
+    ));
     assert_eq!(x, y);
     let masked_row = x.lines().nth(1).unwrap();
     assert_eq!(masked_row.len(), header.len(), "{masked_row}");
     // Counts stay: calls, back-edges, osr, deopts.
     assert_eq!(
         masked_row.split_whitespace().collect::<Vec<_>>(),
-        ["f", "a.cl:1", "10", "2", "native", "#.###", "#.###", "#.###", "#", "3", "0"]
+        ["f", "a.cl:1", "10", "2", "native", "#.###", "#.###", "#.###", "#", "3", "0", "#.#", "#.#"]
     );
     // Program output and error reports are not touched.
     assert_eq!(mask("error: integer overflow in (+ 1.5 2)\n"), "error: integer overflow in (+ 1.5 2)\n");
@@ -273,7 +291,7 @@ fn trace_and_table_of_one_run_agree() {
         for l in stderr.lines().filter(|l| l.starts_with("[tier]")) {
             let w: Vec<&str> = l.split_whitespace().collect();
             assert!(
-                ["queued", "compiled", "installed", "osr-entry", "deopt", "invalidated", "failed", "blacklisted"]
+                ["queued", "compiling", "compiled", "installed", "osr-entry", "deopt", "invalidated", "failed", "blacklisted"]
                     .contains(&w[2]),
                 "{name}: unknown event in {l}"
             );

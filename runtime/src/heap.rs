@@ -20,6 +20,9 @@ use crate::function::Function;
 use crate::value::*;
 use std::cell::Cell;
 use std::ptr::NonNull;
+use crate::safepoint::Safepoint;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -63,9 +66,13 @@ pub struct Heap {
     head: *mut Header,
     /// Bytes currently allocated (live + not yet swept garbage).
     pub(crate) bytes: usize,
-    /// A collection is due once `bytes` reaches this (native code reads
-    /// both fields directly at loop back-edges).
+    /// A collection is due once `bytes` reaches this.
     pub(crate) threshold: usize,
+    /// The safepoint check compares `bytes` with `safepoint.limit`: the
+    /// threshold, or zero when another thread wants attention.
+    pub(crate) safepoint: Arc<Safepoint>,
+    /// `&safepoint.limit`, for native code (stable: it is inside the Arc).
+    pub(crate) limit_ptr: *const AtomicUsize,
     objects: usize,
     gray: Vec<Value>,
     stats: HeapStats,
@@ -81,17 +88,29 @@ impl Default for Heap {
 
 impl Heap {
     pub fn new() -> Heap {
+        let safepoint = Safepoint::new(MIN_THRESHOLD);
+        let limit_ptr = &safepoint.limit as *const AtomicUsize;
         Heap {
             head: std::ptr::null_mut(),
             bytes: 0,
             threshold: MIN_THRESHOLD,
+            safepoint,
+            limit_ptr,
             objects: 0,
             gray: Vec::new(),
             stats: HeapStats::default(),
         }
     }
 
+    /// The safepoint check: a collection is due, or another thread made a
+    /// request (see `safepoint.rs`). Either way, call
+    /// `Runtime::safepoint`.
     #[inline(always)]
+    pub fn at_safepoint(&self) -> bool {
+        self.bytes >= self.safepoint.limit.load(Ordering::Relaxed)
+    }
+
+    /// Whether a collection is due now.
     pub fn should_collect(&self) -> bool {
         self.bytes >= self.threshold
     }
@@ -210,6 +229,7 @@ impl Heap {
         self.stats.collections += 1;
         self.stats.freed_objects_total += freed as u64;
         self.threshold = (self.bytes * 2).max(MIN_THRESHOLD);
+        self.safepoint.rearm(self.threshold);
         freed
     }
 

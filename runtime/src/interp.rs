@@ -91,10 +91,10 @@ impl Runtime {
         for v in &mut self.stack[base + filled..top] {
             *v = Value::Nil;
         }
-        self.frames.push(Frame { func: fptr, closure, pc: 0, base: base as u32, entered_native: false });
+        self.frames.push(Frame { func: fptr, closure, pc: 0, base: base as u32, entered_native: false, native: false });
         self.count_call(f);
-        if self.heap.should_collect() {
-            self.collect_garbage();
+        if self.heap.at_safepoint() {
+            self.safepoint();
         }
         Ok(())
     }
@@ -313,11 +313,19 @@ impl Runtime {
                     }
                 }
                 let depth = self.frames.len();
-                self.frames.last_mut().unwrap().entered_native = true;
+                let top = self.frames.last_mut().unwrap();
+                top.entered_native = true;
+                top.native = true;
                 // SAFETY: the entry was compiled from this function's
                 // bytecode and runs on this frame's registers.
                 let status = unsafe { entry(self, func, base, pc as u32) };
                 self.native_depth = 0;
+                // Whatever native code left on the stack resumes in the
+                // interpreter (profilers read this flag).
+                let from = (depth - 1).min(self.frames.len());
+                for fr in &mut self.frames[from..] {
+                    fr.native = false;
+                }
                 let at = (status & 0xFFFF_FFFF) as u32;
                 if self.frames.len() != depth {
                     // Native code called native code, and a callee left to
@@ -365,9 +373,9 @@ impl Runtime {
             }
             macro_rules! safepoint {
                 () => {
-                    if self.heap.should_collect() {
+                    if self.heap.at_safepoint() {
                         save_pc!();
-                        self.collect_garbage();
+                        self.safepoint();
                     }
                 };
             }
@@ -620,10 +628,10 @@ impl Runtime {
                                     for i in slot + 1 + nargs as usize..top {
                                         *self.stack.as_mut_ptr().add(i) = Value::Nil;
                                     }
-                                    self.frames.push(Frame { func: c.func, closure: c, pc: 0, base: slot as u32 + 1, entered_native: false });
+                                    self.frames.push(Frame { func: c.func, closure: c, pc: 0, base: slot as u32 + 1, entered_native: false, native: false });
                                     self.count_call(f);
-                                    if self.heap.should_collect() {
-                                        self.collect_garbage();
+                                    if self.heap.at_safepoint() {
+                                        self.safepoint();
                                     }
                                     continue 'frame;
                                 }

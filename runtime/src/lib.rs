@@ -9,7 +9,9 @@ pub mod heap;
 mod interp;
 pub mod names;
 pub mod printer;
+pub mod probe;
 pub mod runtime;
+pub mod safepoint;
 pub mod tier;
 pub mod value;
 

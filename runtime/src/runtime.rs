@@ -12,6 +12,8 @@ use crate::function::Function;
 use crate::heap::{Heap, HeapStats};
 use crate::names::Names;
 use crate::value::{Gc, Value};
+use crate::probe::{Probe, SampleFrame, MAX_SAMPLE_DEPTH};
+use crate::safepoint::{InterruptHandle, REQUEST_SAMPLE};
 use crate::tier::TierHooks;
 use crate::{effects, printer};
 use claudelang_frontend::builtins::{BuiltinKind, BUILTINS, VARIADIC};
@@ -103,6 +105,8 @@ pub(crate) struct Frame {
     /// This activation has run native code (so a later entry at a loop
     /// header is a re-entry, not on-stack replacement).
     pub entered_native: bool,
+    /// This activation is running native code right now.
+    pub native: bool,
 }
 
 /// A compiled unit, ready to run.
@@ -141,6 +145,8 @@ pub struct Runtime {
     /// Native activations called directly by native code and still running
     /// (0 when the interpreter called the running native code).
     pub(crate) native_depth: u64,
+    /// An attached profiler (see `probe.rs`).
+    pub(crate) probe: Option<Box<dyn Probe>>,
 }
 
 // SAFETY: every pointer inside a Runtime (heap objects, functions) points
@@ -194,6 +200,7 @@ impl Runtime {
             hot_thresholds: (u64::MAX, u64::MAX),
             pending_error: None,
             native_depth: 0,
+            probe: None,
         };
         effects::install_defaults(&mut rt);
         rt.load_prelude();
@@ -432,9 +439,68 @@ impl Runtime {
         result
     }
 
+    /// A handle through which other threads interrupt this runtime at its
+    /// next safepoint (a call or loop back-edge, in any tier).
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle(self.heap.safepoint.clone())
+    }
+
+    /// Attaches a profiler probe (replacing any other).
+    pub fn set_probe(&mut self, probe: Box<dyn Probe>) {
+        self.probe = Some(probe);
+    }
+
+    pub fn take_probe(&mut self) -> Option<Box<dyn Probe>> {
+        self.probe.take()
+    }
+
+    /// The safepoint slow path, reached when `heap.at_safepoint()`: serve
+    /// the requests of other threads, then collect if a collection is due.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn safepoint(&mut self) {
+        let requests = self.heap.safepoint.take_requests(self.heap.threshold);
+        if requests & REQUEST_SAMPLE != 0 {
+            self.take_sample();
+        }
+        if self.heap.should_collect() {
+            self.collect_garbage();
+        }
+    }
+
+    fn take_sample(&mut self) {
+        let ticks = self.heap.safepoint.take_ticks().max(1);
+        let Some(probe) = self.probe.as_mut() else { return };
+        let from = self.frames.len().saturating_sub(MAX_SAMPLE_DEPTH);
+        let mut stack: Vec<SampleFrame<'_>> = self.frames[from..]
+            .iter()
+            // SAFETY: frames point at functions the runtime owns.
+            .map(|fr| SampleFrame { function: unsafe { fr.func.as_ref() }, native: fr.native })
+            .collect();
+        // A caller waits in the interpreter for its callee to return, and
+        // resumes in native code if its function has some: that is the
+        // tier its activation is in.
+        let n = stack.len();
+        for fr in stack.iter_mut().take(n.saturating_sub(1)) {
+            fr.native |= fr.function.native_entry().is_some();
+        }
+        probe.sample(&stack, ticks, from > 0);
+    }
+
     /// Runs a collection now. All live values are in registers, globals,
     /// constants, effect state or the prelude table.
     pub fn collect_garbage(&mut self) -> usize {
+        if let Some(p) = self.probe.as_mut() {
+            p.gc_start(&self.heap.stats());
+        }
+        let freed = self.collect_garbage_now();
+        if let Some(p) = self.probe.as_mut() {
+            p.gc_end(freed, &self.heap.stats());
+        }
+        freed
+    }
+
+    fn collect_garbage_now(&mut self) -> usize {
         let top = match self.frames.last() {
             // SAFETY: frames point at live functions.
             Some(fr) => fr.base as usize + unsafe { fr.func.as_ref() }.proto.nregs as usize,

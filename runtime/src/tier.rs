@@ -96,10 +96,11 @@ pub const NATIVE_DEPTH_OFFSET: i32 = std::mem::offset_of!(Runtime, native_depth)
 pub const CLOSURE_FUNC_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Closure>, value)
     + std::mem::offset_of!(crate::value::Closure, func)) as i32;
 
-/// Byte offsets of the heap's allocation counter and collection
-/// threshold in a `Runtime`: a collection is due when bytes >= threshold.
+/// Byte offset of the heap's allocation counter in a `Runtime`.
 pub const HEAP_BYTES_OFFSET: i32 = std::mem::offset_of!(Runtime, heap.bytes) as i32;
-pub const HEAP_THRESHOLD_OFFSET: i32 = std::mem::offset_of!(Runtime, heap.threshold) as i32;
+/// Byte offset of the pointer to the safepoint limit (`Heap::limit_ptr`):
+/// the safepoint check is `heap.bytes >= *limit_ptr` (see `safepoint.rs`).
+pub const SAFEPOINT_LIMIT_PTR_OFFSET: i32 = std::mem::offset_of!(Runtime, heap.limit_ptr) as i32;
 /// Byte offset of `Function::backedges` (a `Cell<u64>`).
 pub const FUNC_BACKEDGES_OFFSET: i32 = std::mem::offset_of!(Function, backedges) as i32;
 
@@ -263,10 +264,10 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
         *stack.add(i) = Value::Nil;
     }
     rt.frames.last_mut().expect("native call without a frame").pc = caller_pc;
-    rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32, entered_native: true });
+    rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32, entered_native: true, native: true });
     rt.count_call(f);
-    if rt.heap.should_collect() {
-        rt.collect_garbage();
+    if rt.heap.at_safepoint() {
+        rt.safepoint();
     }
     rt.native_depth += 1;
     entry as usize
@@ -286,15 +287,16 @@ pub unsafe extern "C" fn rt_leave(rt: *mut Runtime, value: *const Value) {
     rt.native_depth -= 1;
 }
 
-/// A collection due at a loop back-edge in native code (which counts the
-/// back-edge and checks the heap inline). Registers are in the VM stack, so
-/// the collection is exact.
+/// The safepoint slow path of a loop back-edge in native code (which
+/// counts the back-edge and checks the safepoint inline): a collection is
+/// due or a profiler wants a sample. Registers are in the VM stack, so the
+/// collection is exact.
 ///
 /// # Safety
 /// `rt` is the running runtime.
 pub unsafe extern "C" fn rt_collect(rt: *mut Runtime) {
     let rt = &mut *rt;
-    if rt.heap.should_collect() {
-        rt.collect_garbage();
+    if rt.heap.at_safepoint() {
+        rt.safepoint();
     }
 }

@@ -98,6 +98,8 @@ pub fn new_module(triple: &Triple) -> Result<JITModule, String> {
 
 /// Called on the compile thread after each job.
 pub type OnDone = Box<dyn Fn(&Job, &Done) + Send>;
+/// Called on the compile thread when it takes a job, with its queue wait.
+pub type OnStart = Box<dyn Fn(&Job, Duration) + Send>;
 
 /// The running compile thread of one runtime.
 pub struct CompileThread {
@@ -113,7 +115,7 @@ pub struct CompileThread {
 impl CompileThread {
     /// Starts the thread. `on_done` runs on the compile thread right after
     /// each job (for tier traces that must appear as events happen).
-    pub fn start(capacity: usize, on_done: OnDone) -> Result<CompileThread, String> {
+    pub fn start(capacity: usize, on_start: OnStart, on_done: OnDone) -> Result<CompileThread, String> {
         // Build the module here so a broken backend is reported up front.
         let mut module = new_module(&Triple::host())?;
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
@@ -130,6 +132,7 @@ impl CompileThread {
                         continue;
                     }
                     let start = Instant::now();
+                    on_start(&job, start - job.queued_at);
                     index += 1;
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         let spec = Speculation { feedback: &job.feedback, enabled: job.speculate };

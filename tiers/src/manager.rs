@@ -29,6 +29,8 @@ pub struct TierEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventKind {
     Queued { reason: &'static str, calls: u64, backedges: u64 },
+    /// The compile thread took the job off the queue.
+    CompileStart { queue_wait: Duration },
     Compiled { compile_time: Duration, queue_wait: Duration, bytes: u32 },
     Installed,
     Failed { error: String },
@@ -47,6 +49,9 @@ impl TierEvent {
         let what = match &self.kind {
             EventKind::Queued { reason, calls, backedges } => {
                 format!("queued      {} reason={reason} calls={calls} backedges={backedges}", self.function)
+            }
+            EventKind::CompileStart { queue_wait } => {
+                format!("compiling   {} wait={:.3}ms", self.function, ms(queue_wait))
             }
             EventKind::Compiled { compile_time, queue_wait, bytes } => format!(
                 "compiled    {} compile={:.3}ms wait={:.3}ms bytes={bytes}",
@@ -90,9 +95,14 @@ struct FuncPtr(*const Function);
 // SAFETY: see above.
 unsafe impl Send for FuncPtr {}
 
+/// Called with each event as it happens, on the thread where it happened
+/// (the program's, or the compile thread for compile results).
+pub type Listener = Box<dyn FnMut(&TierEvent) + Send>;
+
 struct Shared {
     start: Instant,
     trace: Option<Box<dyn Write + Send>>,
+    listeners: Vec<Listener>,
     events: Vec<TierEvent>,
 }
 
@@ -101,6 +111,9 @@ impl Shared {
         if let Some(out) = self.trace.as_mut() {
             let _ = writeln!(out, "{}", e.trace_line());
             let _ = out.flush();
+        }
+        for l in &mut self.listeners {
+            l(&e);
         }
         self.events.push(e);
     }
@@ -121,7 +134,13 @@ impl TierManager {
     /// Starts a manager (and its compile thread). `trace` receives one
     /// line per tier event as it happens.
     pub fn new(config: TierConfig, trace: Option<Box<dyn Write + Send>>) -> Result<TierManager, String> {
-        let shared = Arc::new(Mutex::new(Shared { start: Instant::now(), trace, events: Vec::new() }));
+        TierManager::with_clock(config, trace, Instant::now())
+    }
+
+    /// Like `new`, with event times measured from `start` (so that they
+    /// share a clock with other traces of the same run).
+    pub fn with_clock(config: TierConfig, trace: Option<Box<dyn Write + Send>>, start: Instant) -> Result<TierManager, String> {
+        let shared = Arc::new(Mutex::new(Shared { start, trace, listeners: Vec::new(), events: Vec::new() }));
         let for_thread = shared.clone();
         let on_done = Box::new(move |job: &Job, done: &Done| {
             let mut s = for_thread.lock();
@@ -138,7 +157,13 @@ impl TierManager {
                 }
             }
         });
-        let thread = CompileThread::start(config.queue_capacity, on_done)?;
+        let for_start = shared.clone();
+        let on_start = Box::new(move |job: &Job, queue_wait: Duration| {
+            let mut s = for_start.lock();
+            let at = s.start.elapsed();
+            s.record(TierEvent { at, kind: EventKind::CompileStart { queue_wait }, func_id: job.func_id, function: job.symbol.clone() });
+        });
+        let thread = CompileThread::start(config.queue_capacity, on_start, on_done)?;
         Ok(TierManager { config, records: HashMap::new(), shared, thread })
     }
 
@@ -155,6 +180,16 @@ impl TierManager {
 
     pub fn config(&self) -> &TierConfig {
         &self.config
+    }
+
+    /// What event times are measured from.
+    pub fn start(&self) -> Instant {
+        self.shared.lock().start
+    }
+
+    /// Adds a listener for the events that happen from now on.
+    pub fn add_listener(&self, l: Listener) {
+        self.shared.lock().listeners.push(l);
     }
 
     /// Stops compiling: queued jobs are dropped, the one in progress is

@@ -3,6 +3,7 @@
 use crate::manager::TierManager;
 use crate::policy::TierState;
 use claudelang_runtime::Runtime;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -13,8 +14,29 @@ fn ms(d: Option<Duration>) -> String {
     }
 }
 
+/// Where sampled time went, by function and tier (from the guest
+/// sampler in `claudelang-profiler`).
+#[derive(Clone, Debug, Default)]
+pub struct TimeByTier {
+    /// Function id to (interpreted, native) samples in which it was the
+    /// running function.
+    pub self_samples: HashMap<u32, (u64, u64)>,
+    pub hz: u32,
+}
+
+impl TimeByTier {
+    fn total(&self) -> u64 {
+        self.self_samples.values().map(|(i, n)| i + n).sum()
+    }
+}
+
 /// The table, as printed on stderr at exit.
 pub fn tier_stats(rt: &mut Runtime) -> String {
+    tier_stats_with(rt, None)
+}
+
+/// The table, with time per tier when the run was sampled.
+pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
     let records = match rt.tier_mut().and_then(|t| t.as_any_mut().downcast_mut::<TierManager>()) {
         Some(m) => {
             m.shutdown();
@@ -25,9 +47,17 @@ pub fn tier_stats(rt: &mut Runtime) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6}",
-        "function", "location", "calls", "back-edges", "tier", "promoted-ms", "wait-ms", "compile-ms", "bytes", "osr", "deopts"
+        "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
+        "function", "location", "calls", "back-edges", "tier", "promoted-ms", "wait-ms", "compile-ms", "bytes", "osr", "deopts", "interp%", "native%"
     );
+    let total_samples = time.map(|t| t.total()).unwrap_or(0);
+    let pct = |n: u64| {
+        if total_samples == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}", 100.0 * n as f64 / total_samples as f64)
+        }
+    };
     let mut compiled = 0;
     let mut total_compile = Duration::ZERO;
     // The prelude's own top level runs once at startup: not the program's.
@@ -50,9 +80,10 @@ pub fn tier_stats(rt: &mut Runtime) -> String {
             total_compile += r.map(|r| r.compile_time).unwrap_or_default();
         }
         let name: String = f.name().chars().take(28).collect();
+        let samples = time.and_then(|t| t.self_samples.get(&f.id)).copied().unwrap_or((0, 0));
         let _ = writeln!(
             out,
-            "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6}",
+            "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
             name,
             f.location(),
             f.calls.get(),
@@ -63,7 +94,9 @@ pub fn tier_stats(rt: &mut Runtime) -> String {
             ms(r.filter(|r| r.installed_at.is_some()).map(|r| r.compile_time)),
             r.map(|r| r.code_bytes).unwrap_or(0),
             f.osr_entries.get(),
-            f.deopts.get()
+            f.deopts.get(),
+            pct(samples.0),
+            pct(samples.1)
         );
     }
     let _ = writeln!(
@@ -71,5 +104,23 @@ pub fn tier_stats(rt: &mut Runtime) -> String {
         "totals: {compiled} functions compiled, {:.3} ms compiling on the background thread",
         total_compile.as_secs_f64() * 1e3
     );
+    match time {
+        Some(t) if total_samples > 0 => {
+            let (i, n) = t.self_samples.values().fold((0, 0), |(a, b), (i, n)| (a + i, b + n));
+            let _ = writeln!(
+                out,
+                "time by tier: {:.1}% interpreted, {:.1}% native ({total_samples} samples at {} Hz)",
+                100.0 * i as f64 / total_samples as f64,
+                100.0 * n as f64 / total_samples as f64,
+                t.hz
+            );
+        }
+        Some(_) => {
+            let _ = writeln!(out, "time by tier: no samples (the run was shorter than one sampling period)");
+        }
+        None => {
+            let _ = writeln!(out, "time by tier: not sampled");
+        }
+    }
     out
 }

@@ -861,15 +861,16 @@ impl Tx<'_> {
         self.b.ins().brif(t, n, &[], target, &[]);
     }
 
-    /// A loop back-edge: count it (for the statistics), and collect
-    /// garbage if a collection is due — both inline; the collection itself
-    /// is a cold call.
+    /// A loop back-edge: count it (for the statistics) and make the
+    /// safepoint check (a collection is due, or a profiler or another
+    /// thread wants attention) — both inline; the slow path is a cold call.
     fn backedge(&mut self) {
         let n = self.b.ins().load(types::I64, mem(), self.fptr, FUNC_BACKEDGES_OFFSET);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.ins().store(mem(), n1, self.fptr, FUNC_BACKEDGES_OFFSET);
         let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
-        let limit = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_THRESHOLD_OFFSET);
+        let limit_ptr = self.b.ins().load(self.ptr, mem(), self.rt, SAFEPOINT_LIMIT_PTR_OFFSET);
+        let limit = self.b.ins().load(self.ptr, mem(), limit_ptr, 0);
         let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
         let gc = self.cold();
         let go_on = self.b.create_block();

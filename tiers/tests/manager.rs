@@ -187,7 +187,7 @@ fn eager_makes_every_called_function_native_before_its_first_call_completes() {
         .collect();
     assert_eq!(
         kinds,
-        ["queued g", "compiled g", "installed g", "queued f", "compiled f", "installed f"],
+        ["queued g", "compiling g", "compiled g", "installed g", "queued f", "compiling f", "compiled f", "installed f"],
         "trace:\n{}",
         trace.text()
     );
@@ -231,10 +231,13 @@ fn queued_compiled_installed_in_order_for_hot_calls_and_hot_loops() {
     {
         let q = find(&evs, who, |k| matches!(k, EventKind::Queued { .. }))
             .unwrap_or_else(|| panic!("{who} not queued: {evs:#?}"));
+        let s = find(&evs, who, |k| matches!(k, EventKind::CompileStart { .. }))
+            .unwrap_or_else(|| panic!("{who} never started compiling"));
         let c = find(&evs, who, |k| matches!(k, EventKind::Compiled { .. }))
             .unwrap_or_else(|| panic!("{who} not compiled"));
         let i = find(&evs, who, |k| *k == EventKind::Installed).unwrap_or_else(|| panic!("{who} not installed"));
-        assert!(q < c && c < i, "{who}: queued {q}, compiled {c}, installed {i}");
+        assert!(q < s && s < c && c < i, "{who}: queued {q}, compiling {s}, compiled {c}, installed {i}");
+        assert!(evs[q].at <= evs[s].at && evs[s].at <= evs[c].at, "{who}: timestamps go backwards");
         assert_eq!(evs[q].kind, EventKind::Queued { reason, calls, backedges }, "{who}");
         assert_eq!(
             evs.iter().filter(|e| e.function == who).filter(|e| matches!(e.kind, EventKind::Queued { .. })).count(),
@@ -254,10 +257,11 @@ fn queued_compiled_installed_in_order_for_hot_calls_and_hot_loops() {
         assert!(l.starts_with("[tier] "), "{l}");
     }
     let sq: Vec<&String> = lines.iter().filter(|l| l.contains(" sq (q.cl:2)")).collect();
-    assert_eq!(sq.len(), 3, "{sq:#?}");
+    assert_eq!(sq.len(), 4, "{sq:#?}");
     assert!(sq[0].contains("queued      sq (q.cl:2) reason=hot calls calls=20 backedges=0"), "{}", sq[0]);
-    assert!(sq[1].contains("compiled    sq (q.cl:2) compile=") && sq[1].contains("ms bytes="), "{}", sq[1]);
-    assert!(sq[2].ends_with("installed   sq (q.cl:2)"), "{}", sq[2]);
+    assert!(sq[1].contains("compiling   sq (q.cl:2) wait=") && sq[1].ends_with("ms"), "{}", sq[1]);
+    assert!(sq[2].contains("compiled    sq (q.cl:2) compile=") && sq[2].contains("ms bytes="), "{}", sq[2]);
+    assert!(sq[3].ends_with("installed   sq (q.cl:2)"), "{}", sq[3]);
     // The records agree.
     let m = manager(&mut rt);
     let records = m.records();

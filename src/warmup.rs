@@ -1,0 +1,280 @@
+//! `claudelang warmup`: the warm-up methodology of Barrett et al.,
+//! "Virtual Machine Warmup Blows Hot and Cold" (OOPSLA 2017). The
+//! program's `(define (main) ...)` runs N times in each of P fresh
+//! processes (this binary again, one after another so they do not disturb
+//! each other); each in-process iteration's wall time is recorded with
+//! the tier and GC events that happened during it. Each process execution
+//! is then classified by changepoint analysis (`claudelang-profiler`'s
+//! `classify`), plotted as a run-sequence SVG, and summarised.
+
+use crate::profiling::TierArgs;
+use claudelang_profiler::steady::{analyse, summarize, Analysis};
+use claudelang_profiler::guest::{GcEvent, SamplingProbe};
+use claudelang_profiler::runplot::{run_sequence_svg, EventMark, PlotEvent};
+use claudelang_runtime::Runtime;
+use claudelang_tiers::{EventKind, TierManager};
+use parking_lot::Mutex;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct WarmupArgs {
+    /// The program; it must define a zero-argument `main`.
+    pub file: String,
+    /// In-process iterations of `main` per process.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+    pub iterations: u32,
+    /// Fresh processes to run.
+    #[arg(long, value_name = "P", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub processes: u32,
+    /// Directory for the CSV files, plots and summary (created if needed).
+    #[arg(long, value_name = "DIR", default_value = "warmup-out")]
+    pub out: String,
+    #[command(flatten)]
+    pub tiers: TierArgs,
+    /// Internal: run one process execution and write its raw data here.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub worker: Option<String>,
+}
+
+/// One event during an in-process iteration.
+#[derive(Clone, Debug)]
+struct Mark {
+    iteration: usize,
+    at: Duration,
+    kind: &'static str,
+    function: String,
+}
+
+/// The raw data of one process execution.
+struct ProcessData {
+    times: Vec<f64>,
+    marks: Vec<Mark>,
+}
+
+pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
+    if let Some(out) = &args.worker {
+        return worker(args, Path::new(out));
+    }
+    let dir = PathBuf::from(&args.out);
+    std::fs::create_dir_all(&dir).map_err(|e| (crate::EXIT_USAGE, format!("cannot create {}: {e}", dir.display())))?;
+    let exe = std::env::current_exe().map_err(|e| (crate::EXIT_RUNTIME, format!("cannot find this executable: {e}")))?;
+    let mut iterations_csv = String::from("process,iteration,seconds\n");
+    let mut events_csv = String::from("process,iteration,ts_ns,event,function\n");
+    let mut summary_csv = String::from("process,classification,changepoints,steady_iteration,time_to_steady_s,steady_mean_s\n");
+    let mut analyses = Vec::new();
+    eprintln!(
+        "warmup: {} x {} iterations of main in {} (--jit={}), results in {}",
+        args.processes,
+        args.iterations,
+        args.file,
+        args.tiers.mode,
+        dir.display()
+    );
+    for p in 1..=args.processes {
+        let raw = dir.join(format!("process-{p}.raw"));
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(["warmup", &args.file, "--iterations", &args.iterations.to_string(), "--jit", &args.tiers.mode]);
+        if let Some(n) = args.tiers.hot_calls {
+            cmd.args(["--hot-calls", &n.to_string()]);
+        }
+        if let Some(n) = args.tiers.hot_loops {
+            cmd.args(["--hot-loops", &n.to_string()]);
+        }
+        cmd.arg("--worker").arg(&raw);
+        let started = Instant::now();
+        let status = cmd.status().map_err(|e| (crate::EXIT_RUNTIME, format!("cannot start process {p}: {e}")))?;
+        if !status.success() {
+            let code = status.code().unwrap_or(1).clamp(1, 255) as u8;
+            return Err((code, format!("process {p} failed ({status}); see its error above")));
+        }
+        let data = read_raw(&raw).map_err(|e| (crate::EXIT_RUNTIME, format!("process {p}: {e}")))?;
+        let _ = std::fs::remove_file(&raw);
+        let a = analyse(&data.times);
+        for (i, t) in data.times.iter().enumerate() {
+            let _ = writeln!(iterations_csv, "{p},{},{t:.9}", i + 1);
+        }
+        for m in &data.marks {
+            let _ = writeln!(events_csv, "{p},{},{},{},{}", m.iteration + 1, m.at.as_nanos(), m.kind, csv_field(&m.function));
+        }
+        let _ = writeln!(
+            summary_csv,
+            "{p},{},{},{},{},{}",
+            a.class.name(),
+            a.changepoints.iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(" "),
+            opt(a.steady_iteration.map(|i| (i + 1) as f64), 0),
+            opt(a.time_to_steady, 6),
+            opt(a.steady_mean, 9)
+        );
+        let events: Vec<PlotEvent> = data
+            .marks
+            .iter()
+            .filter_map(|m| {
+                let kind = match m.kind {
+                    "installed" => EventMark::Compile,
+                    "osr-entry" => EventMark::Osr,
+                    "deopt" => EventMark::Deopt,
+                    "gc" => EventMark::Gc,
+                    _ => return None,
+                };
+                Some(PlotEvent { iteration: m.iteration, kind, label: m.function.clone() })
+            })
+            .collect();
+        let title = format!("{} — process {p} of {} (--jit={})", args.file, args.processes, args.tiers.mode);
+        let svg = run_sequence_svg(&title, &data.times, Some(&a), &events);
+        let svg_path = dir.join(format!("process-{p}.svg"));
+        std::fs::write(&svg_path, svg).map_err(|e| (crate::EXIT_RUNTIME, format!("cannot write {}: {e}", svg_path.display())))?;
+        eprintln!(
+            "  process {p}/{}: {} ({:.1} s){}",
+            args.processes,
+            describe(&a),
+            started.elapsed().as_secs_f64(),
+            if data.marks.is_empty() { String::new() } else { format!(", {} tier/GC events", data.marks.len()) }
+        );
+        analyses.push(a);
+    }
+    let s = summarize(&analyses);
+    for (name, text) in [("iterations.csv", &iterations_csv), ("events.csv", &events_csv), ("summary.csv", &summary_csv)] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| (crate::EXIT_RUNTIME, format!("cannot write {}: {e}", path.display())))?;
+    }
+    println!("{}: {}", args.file, s.label);
+    if let Some(m) = s.steady_mean_median {
+        println!("  steady-state time per iteration (median over processes): {}", seconds(m));
+    }
+    if let Some(i) = s.steady_iteration_median {
+        println!("  steady state reached at iteration (median): {:.0}", i + 1.0);
+    }
+    if let Some(t) = s.time_to_steady_median {
+        println!("  time to reach it (median): {}", seconds(t));
+    }
+    println!("  files: {}/{{iterations,events,summary}}.csv, process-N.svg", dir.display());
+    Ok(())
+}
+
+fn describe(a: &Analysis) -> String {
+    match (a.steady_iteration, a.steady_mean) {
+        (Some(i), Some(m)) => format!("{}, steady from iteration {} at {} per iteration", a.class.name(), i + 1, seconds(m)),
+        _ => a.class.name().to_string(),
+    }
+}
+
+fn seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.3} µs", s * 1e6)
+    }
+}
+
+fn opt(v: Option<f64>, decimals: usize) -> String {
+    v.map(|x| format!("{x:.decimals$}")).unwrap_or_default()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One process execution: load the program, then time `main` N times.
+fn worker(args: &WarmupArgs, out: &Path) -> Result<(), (u8, String)> {
+    let bytes = std::fs::read(&args.file).map_err(|e| (crate::EXIT_USAGE, format!("cannot read {}: {e}", args.file)))?;
+    let mut rt = Runtime::new();
+    // The program's own output would drown the measurements.
+    rt.set_output(Box::new(std::io::sink()));
+    let start = Instant::now();
+    let marks: Arc<Mutex<Vec<(Duration, &'static str, String)>>> = Arc::default();
+    let config = args.tiers.config();
+    if config.enabled {
+        let m = TierManager::with_clock(config.clone(), None, start).map_err(|e| (crate::EXIT_RUNTIME, e))?;
+        let sink = marks.clone();
+        m.add_listener(Box::new(move |e| {
+            let kind = match e.kind {
+                EventKind::Installed => "installed",
+                EventKind::OsrEntry { .. } => "osr-entry",
+                EventKind::Deopt { .. } => "deopt",
+                EventKind::Queued { .. } => "queued",
+                EventKind::Blacklisted => "blacklisted",
+                EventKind::Invalidated { .. } => "invalidated",
+                _ => return,
+            };
+            sink.lock().push((e.at, kind, e.function.clone()));
+        }));
+        rt.install_tier(Box::new(m), config.hot_calls, config.hot_loops);
+    }
+    let mut probe = SamplingProbe::new(1);
+    let sink = marks.clone();
+    probe.on_gc(Box::new(move |e| {
+        if let GcEvent::Start { .. } = e {
+            sink.lock().push((start.elapsed(), "gc", String::new()));
+        }
+    }));
+    rt.set_probe(Box::new(probe));
+    let unit = rt.compile_bytes(&args.file, bytes).map_err(|e| (crate::exit_code(&e), e.render()))?;
+    rt.run(unit).map_err(|e| (crate::EXIT_RUNTIME, e.render()))?;
+    if rt.global("main").is_none() {
+        return Err((crate::EXIT_USAGE, format!("error: {} does not define a `main` function to iterate", args.file)));
+    }
+    let n = args.iterations as usize;
+    let mut bounds = Vec::with_capacity(n);
+    for _ in 0..n {
+        let main = rt.global("main").expect("checked above");
+        let t0 = start.elapsed();
+        rt.call_value(main, &[]).map_err(|e| (crate::EXIT_RUNTIME, e.render()))?;
+        bounds.push((t0, start.elapsed()));
+    }
+    if let Some(m) = rt.tier_mut().and_then(|t| t.as_any_mut().downcast_mut::<TierManager>()) {
+        m.shutdown();
+    }
+    let mut text = String::new();
+    for (a, b) in &bounds {
+        let _ = writeln!(text, "i {} {}", a.as_nanos(), (*b - *a).as_nanos());
+    }
+    for (at, kind, function) in marks.lock().iter() {
+        // Events between iterations (compiles finishing while the next
+        // one starts) belong to the iteration they precede.
+        let it = bounds.partition_point(|(_, end)| end <= at);
+        if it < n {
+            let _ = writeln!(text, "e {} {} {kind} {function}", it, at.as_nanos());
+        }
+    }
+    std::fs::write(out, text).map_err(|e| (crate::EXIT_RUNTIME, format!("cannot write {}: {e}", out.display())))
+}
+
+fn read_raw(path: &Path) -> Result<ProcessData, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut d = ProcessData { times: Vec::new(), marks: Vec::new() };
+    for line in text.lines() {
+        let mut f = line.splitn(5, ' ');
+        match f.next() {
+            Some("i") => {
+                let ns: u64 = f.nth(1).and_then(|s| s.parse().ok()).ok_or("bad iteration line")?;
+                d.times.push(ns as f64 * 1e-9);
+            }
+            Some("e") => {
+                let iteration = f.next().and_then(|s| s.parse().ok()).ok_or("bad event line")?;
+                let at = f.next().and_then(|s| s.parse().ok()).map(Duration::from_nanos).ok_or("bad event line")?;
+                let kind = match f.next() {
+                    Some("installed") => "installed",
+                    Some("osr-entry") => "osr-entry",
+                    Some("deopt") => "deopt",
+                    Some("gc") => "gc",
+                    Some("queued") => "queued",
+                    Some("blacklisted") => "blacklisted",
+                    Some("invalidated") => "invalidated",
+                    _ => "other",
+                };
+                d.marks.push(Mark { iteration, at, kind, function: f.next().unwrap_or("").to_string() });
+            }
+            _ => return Err(format!("unexpected line in {}: {line}", path.display())),
+        }
+    }
+    Ok(d)
+}
