@@ -92,9 +92,8 @@ pub struct Session {
 /// requested output file are errors, reported before anything runs.
 pub fn attach(rt: &mut Runtime, tiers: &TierArgs, args: &ProfileArgs) -> Result<Session, String> {
     let start = Instant::now();
-    #[allow(unused_mut)]
     let mut config = tiers.config();
-    //PERFMAP config.perf_map = args.perf_map || args.flamegraph_native.is_some();
+    config.perf_map = args.perf_map || args.flamegraph_native.is_some();
     let text_trace: Option<Box<dyn Write + Send>> =
         if matches!(args.trace_tiers, Some(None)) { Some(Box::new(std::io::stderr())) } else { None };
     let json = match &args.trace_tiers {
@@ -154,6 +153,10 @@ impl Session {
                 if let Err(e) = written {
                     errors.push(format!("cannot write {path}: {e}"));
                 }
+            }
+            if !self.args.perf_map {
+                // The map was only for naming JIT code in this report.
+                let _ = std::fs::remove_file(claudelang_tiers::perfmap::PerfMap::path());
             }
         }
         let profile = self.guest_profile(rt);

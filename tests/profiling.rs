@@ -187,3 +187,34 @@ fn warmup_without_main_is_an_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not define a `main` function"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+// ---- the host view ---------------------------------------------------------------
+
+#[test]
+fn native_flamegraph_names_jit_code_and_unwinds_through_it() {
+    let dir = scratch("native");
+    std::fs::write(dir.join("fib.cl"), FIB.replace("(fib 27)", "(fib 30)")).unwrap();
+    run_ok(bin().args(["run", "--flamegraph-native", "host.svg", "fib.cl"]).current_dir(&dir));
+    let svg = std::fs::read_to_string(dir.join("host.svg")).unwrap();
+    // Frames are nested <g> groups; a JIT frame's title is its perf-map name.
+    assert!(svg.contains("fib (fib.cl:1) [jit]"), "compiled fib not named in the host flamegraph");
+    // Unwinding went on below the JIT frames, into the interpreter and
+    // the CLI that called it.
+    assert!(svg.contains("<title>execute (") && svg.contains("<title>run_file ("), "stacks stop at JIT code");
+}
+
+#[test]
+fn perf_map_flag_writes_the_map_of_the_process() {
+    let dir = scratch("perfmap");
+    std::fs::write(dir.join("fib.cl"), FIB).unwrap();
+    let child = bin().args(["run", "--perf-map", "fib.cl"]).current_dir(&dir).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let _ = std::fs::remove_file(&path);
+    let line = map.lines().find(|l| l.ends_with(" fib (fib.cl:1) [jit]")).unwrap_or_else(|| panic!("{map}"));
+    let w: Vec<&str> = line.splitn(3, ' ').collect();
+    assert!(u64::from_str_radix(w[0], 16).unwrap() > 0 && u64::from_str_radix(w[1], 16).unwrap() > 0, "{line}");
+}

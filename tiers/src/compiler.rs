@@ -7,6 +7,9 @@
 //! leaves the function interpreted; it can never change a result.
 
 use crate::codemodel::build_isa;
+use crate::perfmap::PerfMap;
+use crate::unwind::Registrations;
+use cranelift_codegen::isa::unwind::UnwindInfo;
 use crate::translate::{entry_signature, translate, Speculation};
 use claudelang_frontend::bytecode::Proto;
 use cranelift_codegen::ir::UserFuncName;
@@ -53,7 +56,8 @@ pub struct CodeInfo {
     pub bytes: u32,
 }
 
-/// Compiles one prototype in `module`; returns its finalized code.
+/// Compiles one prototype in `module`; returns its finalized code and,
+/// where the ISA describes it, its unwind information.
 pub fn compile_into(
     module: &mut JITModule,
     ctx: &mut Context,
@@ -62,7 +66,7 @@ pub fn compile_into(
     spec: &Speculation,
     symbol: &str,
     index: u32,
-) -> Result<CodeInfo, String> {
+) -> Result<(CodeInfo, Option<UnwindInfo>), String> {
     let ptr = module.target_config().pointer_type();
     let call_conv = module.isa().default_call_conv();
     module.clear_context(ctx);
@@ -78,6 +82,7 @@ pub fn compile_into(
     }
     module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
     let bytes = ctx.compiled_code().map(|c| c.code_info().total_size).unwrap_or(0);
+    let unwind = ctx.compiled_code().and_then(|c| c.create_unwind_info(module.isa()).ok().flatten());
     if dump {
         // A debugging aid: CLAUDELANG_JIT_DUMP=1 prints each function's
         // machine code as it is compiled.
@@ -87,7 +92,7 @@ pub fn compile_into(
     }
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
-    Ok(CodeInfo { address: module.get_finalized_function(id) as usize, bytes })
+    Ok((CodeInfo { address: module.get_finalized_function(id) as usize, bytes }, unwind))
 }
 
 /// A JIT module for `triple` with the project's code model.
@@ -107,15 +112,17 @@ pub struct CompileThread {
     /// Set to skip queued jobs when shutting down.
     cancel: Arc<std::sync::atomic::AtomicBool>,
     pub done: Receiver<Done>,
-    handle: Option<std::thread::JoinHandle<JITModule>>,
-    /// The module, once the thread has stopped.
-    stopped: Option<JITModule>,
+    handle: Option<std::thread::JoinHandle<(JITModule, Registrations)>>,
+    /// The module and its unwind registrations, once the thread stopped.
+    stopped: Option<(JITModule, Registrations)>,
 }
 
 impl CompileThread {
-    /// Starts the thread. `on_done` runs on the compile thread right after
-    /// each job (for tier traces that must appear as events happen).
-    pub fn start(capacity: usize, on_start: OnStart, on_done: OnDone) -> Result<CompileThread, String> {
+    /// Starts the thread. `on_start` and `on_done` run on the compile
+    /// thread as each job starts and ends (for tier traces that must appear
+    /// as events happen). With `perf_map`, compiled code is listed in
+    /// `/tmp/perf-<pid>.map`.
+    pub fn start(capacity: usize, perf_map: bool, on_start: OnStart, on_done: OnDone) -> Result<CompileThread, String> {
         // Build the module here so a broken backend is reported up front.
         let mut module = new_module(&Triple::host())?;
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
@@ -127,6 +134,8 @@ impl CompileThread {
             .spawn(move || {
                 let mut ctx = module.make_context();
                 let mut index = 0;
+                let mut unwind = Registrations::default();
+                let mut perf = if perf_map { PerfMap::open().ok() } else { None };
                 for job in job_rx {
                     if cancelled.load(Ordering::Relaxed) {
                         continue;
@@ -140,6 +149,17 @@ impl CompileThread {
                         let symbol = format!("{}#{index}", job.symbol);
                         compile_into(&mut module, &mut ctx, &job.proto, job.consts, &spec, &symbol, index)
                     }))
+                    .map(|r| {
+                        r.map(|(code, info)| {
+                            // Before the code can run: profilers may sample
+                            // it from its first instruction.
+                            unwind.register(module.isa(), info.as_ref(), code.address);
+                            if let Some(p) = perf.as_mut() {
+                                p.add(code.address, code.bytes, &format!("{} [jit]", job.symbol));
+                            }
+                            code
+                        })
+                    })
                     .unwrap_or_else(|p| {
                         ctx = module.make_context();
                         Err(format!("code generator panicked: {}", panic_message(&p)))
@@ -164,7 +184,7 @@ impl CompileThread {
                 }
                 // Hand the module (and the code in it) back to the owner,
                 // which frees it once the runtime can no longer run it.
-                module
+                (module, unwind)
             })
             .map_err(|e| format!("cannot start the compile thread: {e}"))?;
         Ok(CompileThread { jobs: Some(job_tx), cancel, done: done_rx, handle: Some(handle), stopped: None })
@@ -202,7 +222,8 @@ impl Drop for CompileThread {
     /// run any more, so its memory is freed.
     fn drop(&mut self) {
         self.stop();
-        if let Some(module) = self.stopped.take() {
+        if let Some((module, mut unwind)) = self.stopped.take() {
+            unwind.deregister_all();
             // SAFETY: see above.
             unsafe { module.free_memory() };
         }
@@ -236,7 +257,7 @@ pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, Stri
         // the guarded and the generic paths get generated across the set.
         let feedback = vec![(index % 2) as u16; p.code.len()];
         let spec = Speculation { feedback: &feedback, enabled: true };
-        let code = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &symbol, index)?;
+        let (code, _) = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &symbol, index)?;
         total += code.bytes as u64;
     }
     // The module's memory is dropped with it (leaked on purpose by

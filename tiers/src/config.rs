@@ -30,6 +30,9 @@ pub struct TierConfig {
     pub max_deopts: u64,
     /// Recompilations after which code stops speculating altogether.
     pub max_recompiles: u32,
+    /// List compiled code in `/tmp/perf-<pid>.map` (for `perf` and the
+    /// host flamegraph). Off by default: it writes outside the program.
+    pub perf_map: bool,
 }
 
 impl Default for TierConfig {
@@ -51,6 +54,7 @@ impl TierConfig {
             max_failures: 3,
             max_deopts: 16,
             max_recompiles: 3,
+            perf_map: false,
         }
     }
 

@@ -9,9 +9,11 @@ pub mod codemodel;
 pub mod compiler;
 pub mod config;
 pub mod manager;
+pub mod perfmap;
 pub mod policy;
 pub mod report;
 pub mod translate;
+pub mod unwind;
 
 pub use config::TierConfig;
 pub use manager::{EventKind, TierEvent, TierManager};

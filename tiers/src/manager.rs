@@ -163,7 +163,7 @@ impl TierManager {
             let at = s.start.elapsed();
             s.record(TierEvent { at, kind: EventKind::CompileStart { queue_wait }, func_id: job.func_id, function: job.symbol.clone() });
         });
-        let thread = CompileThread::start(config.queue_capacity, on_start, on_done)?;
+        let thread = CompileThread::start(config.queue_capacity, config.perf_map, on_start, on_done)?;
         Ok(TierManager { config, records: HashMap::new(), shared, thread })
     }
 
