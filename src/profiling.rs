@@ -91,6 +91,17 @@ pub struct Session {
 /// able to run (no native tier, say) are warnings; failures to create a
 /// requested output file are errors, reported before anything runs.
 pub fn attach(rt: &mut Runtime, tiers: &TierArgs, args: &ProfileArgs) -> Result<Session, String> {
+    // Output files are created up front so a bad path fails before the
+    // program runs, not after.
+    for path in [&args.flamegraph, &args.pprof, &args.flamegraph_native].into_iter().flatten() {
+        std::fs::File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
+    }
+    // The host profiler takes a while to set up (its sample buffers);
+    // start it before the run's clock does, so tier timings exclude that.
+    let host = match args.flamegraph_native {
+        Some(_) => Some(HostProfiler::start(args.sample_hz)?),
+        None => None,
+    };
     let start = Instant::now();
     let mut config = tiers.config();
     config.perf_map = args.perf_map || args.flamegraph_native.is_some();
@@ -103,11 +114,6 @@ pub fn attach(rt: &mut Runtime, tiers: &TierArgs, args: &ProfileArgs) -> Result<
         }
         _ => None,
     };
-    // Output files are created up front so a bad path fails before the
-    // program runs, not after.
-    for path in [&args.flamegraph, &args.pprof, &args.flamegraph_native].into_iter().flatten() {
-        std::fs::File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
-    }
     if config.enabled {
         match TierManager::with_clock(config.clone(), text_trace, start) {
             Ok(m) => {
@@ -120,7 +126,7 @@ pub fn attach(rt: &mut Runtime, tiers: &TierArgs, args: &ProfileArgs) -> Result<
             Err(e) => eprintln!("warning: native tier unavailable: {e}"),
         }
     }
-    let mut session = Session { args: args.clone(), sampler: None, host: None, json, probe_attached: false };
+    let mut session = Session { args: args.clone(), sampler: None, host, json, probe_attached: false };
     if args.guest_sampling() || session.json.is_some() {
         let mut probe = SamplingProbe::new(args.sample_hz);
         if let Some(j) = session.json.clone() {
@@ -132,9 +138,6 @@ pub fn attach(rt: &mut Runtime, tiers: &TierArgs, args: &ProfileArgs) -> Result<
     if args.guest_sampling() {
         let s = Sampler::start(rt.interrupt_handle(), args.sample_hz).map_err(|e| format!("cannot start the sampler: {e}"))?;
         session.sampler = Some(s);
-    }
-    if args.flamegraph_native.is_some() {
-        session.host = Some(HostProfiler::start(args.sample_hz)?);
     }
     Ok(session)
 }

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 #[derive(clap::Args, Clone, Debug)]
 pub struct WarmupArgs {
     /// The program; it must define a zero-argument `main`.
-    pub file: String,
+    #[arg(required_unless_present = "analyse")]
+    pub file: Option<String>,
     /// In-process iterations of `main` per process.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
     pub iterations: u32,
@@ -34,6 +35,11 @@ pub struct WarmupArgs {
     pub out: String,
     #[command(flatten)]
     pub tiers: TierArgs,
+    /// Analyse the data a previous run stored in DIR (its
+    /// iterations.csv and events.csv) again, rewriting its summary and
+    /// plots; runs nothing.
+    #[arg(long, value_name = "DIR", conflicts_with = "file")]
+    pub analyse: Option<String>,
     /// Internal: run one process execution and write its raw data here.
     #[arg(long, hide = true, value_name = "FILE")]
     pub worker: Option<String>,
@@ -58,25 +64,29 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
     if let Some(out) = &args.worker {
         return worker(args, Path::new(out));
     }
+    let file = args.file.as_deref().unwrap_or("");
     let dir = PathBuf::from(&args.out);
+    if let Some(from) = &args.analyse {
+        // Re-analysis of stored data: no programs run.
+        let dir = PathBuf::from(from);
+        let runs = read_csv(&dir).map_err(|e| (crate::EXIT_USAGE, e))?;
+        let title = file_title(&dir);
+        return report(&dir, &title, "stored data", &runs, false);
+    }
     std::fs::create_dir_all(&dir).map_err(|e| (crate::EXIT_USAGE, format!("cannot create {}: {e}", dir.display())))?;
     let exe = std::env::current_exe().map_err(|e| (crate::EXIT_RUNTIME, format!("cannot find this executable: {e}")))?;
-    let mut iterations_csv = String::from("process,iteration,seconds\n");
-    let mut events_csv = String::from("process,iteration,ts_ns,event,function\n");
-    let mut summary_csv = String::from("process,classification,changepoints,steady_iteration,time_to_steady_s,steady_mean_s\n");
-    let mut analyses = Vec::new();
     eprintln!(
-        "warmup: {} x {} iterations of main in {} (--jit={}), results in {}",
+        "warmup: {} x {} iterations of main in {file} (--jit={}), results in {}",
         args.processes,
         args.iterations,
-        args.file,
         args.tiers.mode,
         dir.display()
     );
+    let mut runs = Vec::new();
     for p in 1..=args.processes {
         let raw = dir.join(format!("process-{p}.raw"));
         let mut cmd = std::process::Command::new(&exe);
-        cmd.args(["warmup", &args.file, "--iterations", &args.iterations.to_string(), "--jit", &args.tiers.mode]);
+        cmd.args(["warmup", file, "--iterations", &args.iterations.to_string(), "--jit", &args.tiers.mode]);
         if let Some(n) = args.tiers.hot_calls {
             cmd.args(["--hot-calls", &n.to_string()]);
         }
@@ -92,6 +102,28 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
         }
         let data = read_raw(&raw).map_err(|e| (crate::EXIT_RUNTIME, format!("process {p}: {e}")))?;
         let _ = std::fs::remove_file(&raw);
+        eprintln!(
+            "  process {p}/{}: {} ({:.1} s){}",
+            args.processes,
+            describe(&analyse(&data.times)),
+            started.elapsed().as_secs_f64(),
+            if data.marks.is_empty() { String::new() } else { format!(", {} tier/GC events", data.marks.len()) }
+        );
+        runs.push(data);
+    }
+    report(&dir, file, &format!("--jit={}", args.tiers.mode), &runs, true)
+}
+
+/// Analyses every process execution, writes the CSV files (the raw data
+/// too when `write_raw`), the summary and the plots into `dir`, and prints
+/// the summary.
+fn report(dir: &Path, file: &str, how: &str, runs: &[ProcessData], write_raw: bool) -> Result<(), (u8, String)> {
+    let mut iterations_csv = String::from("process,iteration,seconds\n");
+    let mut events_csv = String::from("process,iteration,ts_ns,event,function\n");
+    let mut summary_csv = String::from("process,classification,changepoints,steady_iteration,time_to_steady_s,steady_mean_s\n");
+    let mut analyses = Vec::new();
+    for (k, data) in runs.iter().enumerate() {
+        let p = k + 1;
         let a = analyse(&data.times);
         for (i, t) in data.times.iter().enumerate() {
             let _ = writeln!(iterations_csv, "{p},{},{t:.9}", i + 1);
@@ -122,25 +154,23 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
                 Some(PlotEvent { iteration: m.iteration, kind, label: m.function.clone() })
             })
             .collect();
-        let title = format!("{} — process {p} of {} (--jit={})", args.file, args.processes, args.tiers.mode);
+        let title = format!("{file} — process {p} of {} ({how})", runs.len());
         let svg = run_sequence_svg(&title, &data.times, Some(&a), &events);
         let svg_path = dir.join(format!("process-{p}.svg"));
         std::fs::write(&svg_path, svg).map_err(|e| (crate::EXIT_RUNTIME, format!("cannot write {}: {e}", svg_path.display())))?;
-        eprintln!(
-            "  process {p}/{}: {} ({:.1} s){}",
-            args.processes,
-            describe(&a),
-            started.elapsed().as_secs_f64(),
-            if data.marks.is_empty() { String::new() } else { format!(", {} tier/GC events", data.marks.len()) }
-        );
+        println!("  process {p}: {}", describe(&a));
         analyses.push(a);
     }
     let s = summarize(&analyses);
-    for (name, text) in [("iterations.csv", &iterations_csv), ("events.csv", &events_csv), ("summary.csv", &summary_csv)] {
+    let mut files: Vec<(&str, &String)> = vec![("summary.csv", &summary_csv)];
+    if write_raw {
+        files.extend([("iterations.csv", &iterations_csv), ("events.csv", &events_csv)]);
+    }
+    for (name, text) in files {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| (crate::EXIT_RUNTIME, format!("cannot write {}: {e}", path.display())))?;
     }
-    println!("{}: {}", args.file, s.label);
+    println!("{file}: {}", s.label);
     if let Some(m) = s.steady_mean_median {
         println!("  steady-state time per iteration (median over processes): {}", seconds(m));
     }
@@ -152,6 +182,61 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
     }
     println!("  files: {}/{{iterations,events,summary}}.csv, process-N.svg", dir.display());
     Ok(())
+}
+
+/// A title for re-analysed data: the directory's name.
+fn file_title(dir: &Path) -> String {
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+}
+
+/// Reads `iterations.csv` (and `events.csv`, if present) as written by
+/// a previous run.
+fn read_csv(dir: &Path) -> Result<Vec<ProcessData>, String> {
+    let path = dir.join("iterations.csv");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut runs: Vec<ProcessData> = Vec::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let bad = || format!("{}:{}: expected process,iteration,seconds, got {line:?}", path.display(), n + 1);
+        let f: Vec<&str> = line.split(',').collect();
+        let [p, _, t] = f[..] else { return Err(bad()) };
+        let p: usize = p.trim().parse().map_err(|_| bad())?;
+        let t: f64 = t.trim().parse().map_err(|_| bad())?;
+        if p == 0 || p > runs.len() + 1 || !t.is_finite() {
+            return Err(bad());
+        }
+        if p > runs.len() {
+            runs.push(ProcessData { times: Vec::new(), marks: Vec::new() });
+        }
+        runs[p - 1].times.push(t);
+    }
+    if runs.is_empty() {
+        return Err(format!("{}: no iterations", path.display()));
+    }
+    if let Ok(events) = std::fs::read_to_string(dir.join("events.csv")) {
+        for line in events.lines().skip(1) {
+            let f: Vec<&str> = line.splitn(5, ',').collect();
+            let [p, it, ts, kind, function] = f[..] else { continue };
+            let (Ok(p), Ok(it), Ok(ts)) = (p.parse::<usize>(), it.parse::<usize>(), ts.parse::<u64>()) else { continue };
+            if let Some(r) = runs.get_mut(p.wrapping_sub(1)) {
+                let kind = intern_kind(kind);
+                r.marks.push(Mark { iteration: it.saturating_sub(1), at: Duration::from_nanos(ts), kind, function: function.trim_matches('"').to_string() });
+            }
+        }
+    }
+    Ok(runs)
+}
+
+fn intern_kind(kind: &str) -> &'static str {
+    match kind {
+        "installed" => "installed",
+        "osr-entry" => "osr-entry",
+        "deopt" => "deopt",
+        "gc" => "gc",
+        "queued" => "queued",
+        "blacklisted" => "blacklisted",
+        "invalidated" => "invalidated",
+        _ => "other",
+    }
 }
 
 fn describe(a: &Analysis) -> String {
@@ -185,7 +270,8 @@ fn csv_field(s: &str) -> String {
 
 /// One process execution: load the program, then time `main` N times.
 fn worker(args: &WarmupArgs, out: &Path) -> Result<(), (u8, String)> {
-    let bytes = std::fs::read(&args.file).map_err(|e| (crate::EXIT_USAGE, format!("cannot read {}: {e}", args.file)))?;
+    let file = args.file.as_deref().unwrap_or("");
+    let bytes = std::fs::read(file).map_err(|e| (crate::EXIT_USAGE, format!("cannot read {file}: {e}")))?;
     let mut rt = Runtime::new();
     // The program's own output would drown the measurements.
     rt.set_output(Box::new(std::io::sink()));
@@ -217,10 +303,10 @@ fn worker(args: &WarmupArgs, out: &Path) -> Result<(), (u8, String)> {
         }
     }));
     rt.set_probe(Box::new(probe));
-    let unit = rt.compile_bytes(&args.file, bytes).map_err(|e| (crate::exit_code(&e), e.render()))?;
+    let unit = rt.compile_bytes(file, bytes).map_err(|e| (crate::exit_code(&e), e.render()))?;
     rt.run(unit).map_err(|e| (crate::EXIT_RUNTIME, e.render()))?;
     if rt.global("main").is_none() {
-        return Err((crate::EXIT_USAGE, format!("error: {} does not define a `main` function to iterate", args.file)));
+        return Err((crate::EXIT_USAGE, format!("error: {file} does not define a `main` function to iterate")));
     }
     let n = args.iterations as usize;
     let mut bounds = Vec::with_capacity(n);
@@ -261,16 +347,7 @@ fn read_raw(path: &Path) -> Result<ProcessData, String> {
             Some("e") => {
                 let iteration = f.next().and_then(|s| s.parse().ok()).ok_or("bad event line")?;
                 let at = f.next().and_then(|s| s.parse().ok()).map(Duration::from_nanos).ok_or("bad event line")?;
-                let kind = match f.next() {
-                    Some("installed") => "installed",
-                    Some("osr-entry") => "osr-entry",
-                    Some("deopt") => "deopt",
-                    Some("gc") => "gc",
-                    Some("queued") => "queued",
-                    Some("blacklisted") => "blacklisted",
-                    Some("invalidated") => "invalidated",
-                    _ => "other",
-                };
+                let kind = intern_kind(f.next().unwrap_or(""));
                 d.marks.push(Mark { iteration, at, kind, function: f.next().unwrap_or("").to_string() });
             }
             _ => return Err(format!("unexpected line in {}: {line}", path.display())),

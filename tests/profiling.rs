@@ -218,3 +218,38 @@ fn perf_map_flag_writes_the_map_of_the_process() {
     let w: Vec<&str> = line.splitn(3, ' ').collect();
     assert!(u64::from_str_radix(w[0], 16).unwrap() > 0 && u64::from_str_radix(w[1], 16).unwrap() > 0, "{line}");
 }
+
+/// Three synthetic process executions with known shapes, analysed from
+/// stored CSV (`warmup --analyse`), so the text formats are deterministic.
+#[test]
+fn warmup_reports_match_their_goldens() {
+    let dir = scratch("analyse").join("synthetic");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A deterministic wobble of about ±1%.
+    let noise = |i: usize| ((i * 7919) % 101) as f64 / 100.0 - 0.5;
+    let mut csv = String::from("process,iteration,seconds\n");
+    for p in 1..=3 {
+        for i in 0..120 {
+            let base = match p {
+                1 if i < 30 => 4e-3, // warmup: slow for 30 iterations
+                3 if i >= 60 => 2e-3, // slowdown half-way
+                _ => 1e-3,
+            };
+            csv.push_str(&format!("{p},{},{:.9}\n", i + 1, base * (1.0 + 0.02 * noise(i + p))));
+        }
+    }
+    std::fs::write(dir.join("iterations.csv"), csv).unwrap();
+    std::fs::write(dir.join("events.csv"), "process,iteration,ts_ns,event,function\n1,2,1500000,installed,f (w.cl:1)\n").unwrap();
+    let out = run_ok(bin().args(["warmup", "--analyse"]).arg(&dir));
+    let stdout = String::from_utf8_lossy(&out.stdout).replace(&dir.display().to_string(), "DIR");
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let actual = format!("--- stdout\n{stdout}--- summary.csv\n{summary}");
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/warmup/synthetic.txt");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &actual).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&golden).expect("golden; BLESS=1 to create"), actual);
+    let plot = std::fs::read_to_string(dir.join("process-1.svg")).unwrap();
+    assert!(plot.contains(": warmup</text>") && plot.contains("compiled f (w.cl:1) (iteration 2)"), "plot");
+}

@@ -294,7 +294,7 @@ pub unsafe extern "C" fn rt_leave(rt: *mut Runtime, value: *const Value) {
 ///
 /// # Safety
 /// `rt` is the running runtime.
-pub unsafe extern "C" fn rt_collect(rt: *mut Runtime) {
+pub unsafe extern "C" fn rt_safepoint(rt: *mut Runtime) {
     let rt = &mut *rt;
     if rt.heap.at_safepoint() {
         rt.safepoint();

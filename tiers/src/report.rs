@@ -109,9 +109,10 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
             let (i, n) = t.self_samples.values().fold((0, 0), |(a, b), (i, n)| (a + i, b + n));
             let _ = writeln!(
                 out,
-                "time by tier: {:.1}% interpreted, {:.1}% native ({total_samples} samples at {} Hz)",
+                "time by tier: {:.1}% interpreted, {:.1}% native ({total_samples} sample{} at {} Hz)",
                 100.0 * i as f64 / total_samples as f64,
                 100.0 * n as f64 / total_samples as f64,
+                if total_samples == 1 { "" } else { "s" },
                 t.hz
             );
         }

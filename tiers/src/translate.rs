@@ -58,7 +58,7 @@ struct Helpers {
     compare: SigRef,
     builtin: SigRef,
     builtin3: SigRef,
-    collect: SigRef,
+    safepoint: SigRef,
     enter: SigRef,
     leave: SigRef,
     entry: SigRef,
@@ -98,7 +98,7 @@ pub fn translate(
         compare: b.import_signature(sig(&[ptr, i32t, ptr, ptr], Some(i32t))),
         builtin: b.import_signature(sig(&[ptr, i32t, ptr, i32t], Some(i32t))),
         builtin3: b.import_signature(sig(&[ptr, i32t, i32t, ptr, ptr, ptr, ptr], Some(i32t))),
-        collect: b.import_signature(sig(&[ptr], None)),
+        safepoint: b.import_signature(sig(&[ptr], None)),
         enter: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(ptr))),
         leave: b.import_signature(sig(&[ptr, ptr], None)),
         entry: b.import_signature(entry_signature(call_conv, ptr)),
@@ -877,7 +877,7 @@ impl Tx<'_> {
         self.b.ins().brif(due, gc, &[], go_on, &[]);
         self.b.switch_to_block(gc);
         let rt = self.rt;
-        self.helper(self.helpers.collect, rt_collect as *const () as usize, &[rt]);
+        self.helper(self.helpers.safepoint, rt_safepoint as *const () as usize, &[rt]);
         self.b.ins().jump(go_on, &[]);
         self.b.switch_to_block(go_on);
     }

@@ -41,14 +41,14 @@ fn backtraces_continue_through_compiled_frames() {
     .unwrap();
     // `spin` runs native (eager). `(poke)` asks for a sample; the next
     // safepoint is the loop's back-edge in native code, whose slow path
-    // (`rt_collect`) takes it with the JIT frame right below.
+    // (`rt_safepoint`) takes it with the JIT frame right below.
     rt.eval("u.cl", "(define (spin n) (let ((i 0)) (while (< i n) (if (= i 5) (poke)) (set! i (+ i 1))))) (spin 10)").unwrap();
     let f = rt.functions().find(|f| f.name() == "spin").unwrap();
     assert!(f.native_entry().is_some(), "spin was compiled");
     let bt = trace.lock().unwrap().clone();
     let frames: Vec<&str> = bt.lines().filter(|l| !l.trim_start().starts_with("at ")).collect();
     let helper =
-        frames.iter().position(|l| l.contains("rt_collect")).unwrap_or_else(|| panic!("not sampled in native code:\n{bt}"));
+        frames.iter().position(|l| l.contains("rt_safepoint")).unwrap_or_else(|| panic!("not sampled in native code:\n{bt}"));
     let below = &frames[helper + 1..];
     assert!(below.iter().any(|l| l.contains("execute")), "the unwinder stopped at the JIT frame:\n{bt}");
     assert!(below.iter().any(|l| l.contains("backtraces_continue_through_compiled_frames")), "{bt}");
