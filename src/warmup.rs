@@ -24,8 +24,10 @@ pub struct WarmupArgs {
     /// The program; it must define a zero-argument `main`.
     #[arg(required_unless_present = "analyse")]
     pub file: Option<String>,
-    /// In-process iterations of `main` per process.
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+    /// In-process iterations of `main` per process (at most 10,000: PELT
+    /// prunes little on a long steady state, so the analysis grows with
+    /// the square of N — about 2 s at 10,000; Barrett et al. used 2,000).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     pub iterations: u32,
     /// Fresh processes to run.
     #[arg(long, value_name = "P", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -120,7 +122,7 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
 fn report(dir: &Path, file: &str, how: &str, runs: &[ProcessData], write_raw: bool) -> Result<(), (u8, String)> {
     let mut iterations_csv = String::from("process,iteration,seconds\n");
     let mut events_csv = String::from("process,iteration,ts_ns,event,function\n");
-    let mut summary_csv = String::from("process,classification,changepoints,steady_iteration,time_to_steady_s,steady_mean_s\n");
+    let mut summary_csv = String::from("process,classification,changepoints,outliers,steady_iteration,time_to_steady_s,steady_mean_s\n");
     let mut analyses = Vec::new();
     for (k, data) in runs.iter().enumerate() {
         let p = k + 1;
@@ -133,9 +135,10 @@ fn report(dir: &Path, file: &str, how: &str, runs: &[ProcessData], write_raw: bo
         }
         let _ = writeln!(
             summary_csv,
-            "{p},{},{},{},{},{}",
+            "{p},{},{},{},{},{},{}",
             a.class.name(),
             a.changepoints.iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(" "),
+            a.outliers.len(),
             opt(a.steady_iteration.map(|i| (i + 1) as f64), 0),
             opt(a.time_to_steady, 6),
             opt(a.steady_mean, 9)
@@ -276,7 +279,9 @@ fn worker(args: &WarmupArgs, out: &Path) -> Result<(), (u8, String)> {
     // The program's own output would drown the measurements.
     rt.set_output(Box::new(std::io::sink()));
     let start = Instant::now();
-    let marks: Arc<Mutex<Vec<(Duration, &'static str, String)>>> = Arc::default();
+    // (when, event kind, function) as they happen, on either thread.
+    type Marks = Arc<Mutex<Vec<(Duration, &'static str, String)>>>;
+    let marks: Marks = Arc::default();
     let config = args.tiers.config();
     if config.enabled {
         let m = TierManager::with_clock(config.clone(), None, start).map_err(|e| (crate::EXIT_RUNTIME, e))?;

@@ -132,8 +132,11 @@ impl GuestProfile {
 pub struct SamplingProbe {
     profile: GuestProfile,
     started: Instant,
-    gc_listener: Option<Box<dyn FnMut(GcEvent<'_>) + Send>>,
+    gc_listener: Option<GcListener>,
 }
+
+/// Receives collection events (for traces and warm-up marks).
+pub type GcListener = Box<dyn FnMut(GcEvent<'_>) + Send>;
 
 /// A collection event, for traces.
 #[derive(Clone, Copy, Debug)]
@@ -151,7 +154,7 @@ impl SamplingProbe {
         }
     }
 
-    pub fn on_gc(&mut self, f: Box<dyn FnMut(GcEvent<'_>) + Send>) {
+    pub fn on_gc(&mut self, f: GcListener) {
         self.gc_listener = Some(f);
     }
 
@@ -171,7 +174,7 @@ impl Probe for SamplingProbe {
             let f = fr.function;
             self.profile.functions.entry(f.id).or_insert_with(|| {
                 let (line, _) = f.proto.source.line_col(f.proto.span.start);
-                FuncInfo { name: f.name().to_string(), file: f.proto.source.name.to_string(), line: line as u32 }
+                FuncInfo { name: f.name().to_string(), file: f.proto.source.name.to_string(), line }
             });
             key.push(FrameKey { func_id: f.id, native: fr.native });
         }

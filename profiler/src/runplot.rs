@@ -56,9 +56,16 @@ const TOP: f64 = 48.0;
 const PLOT_H: f64 = 290.0;
 const LANE: f64 = 11.0;
 
-/// Escapes text for SVG.
+/// Escapes text for SVG; control characters (not allowed in XML 1.0)
+/// become spaces.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A unit for the data's range: (divisor, suffix).
@@ -67,8 +74,10 @@ fn unit(max_seconds: f64) -> (f64, &'static str) {
         (1.0, "s")
     } else if max_seconds >= 1e-3 {
         (1e-3, "ms")
-    } else {
+    } else if max_seconds >= 1e-6 {
         (1e-6, "µs")
+    } else {
+        (1e-9, "ns")
     }
 }
 
@@ -196,8 +205,11 @@ pub fn run_sequence_svg(title: &str, times: &[f64], analysis: Option<&Analysis>,
         }
         s.push_str(r#""/>"#);
     } else {
+        let outliers = analysis.map_or(&[][..], |a| &a.outliers[..]);
         for (i, t) in times.iter().enumerate().filter(|(_, t)| t.is_finite()) {
-            let _ = write!(s, r##"<circle cx="{:.1}" cy="{:.1}" r="1.8" fill="#1f77b4"/>"##, x_of(i as f64), y_of(*t));
+            // Outliers (left out of changepoint detection) are hollow.
+            let style = if outliers.binary_search(&i).is_ok() { r##"fill="none" stroke="#1f77b4""## } else { r##"fill="#1f77b4""## };
+            let _ = write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="1.8" {style}/>"#, x_of(i as f64), y_of(*t));
         }
     }
 
@@ -231,8 +243,8 @@ pub fn run_sequence_svg(title: &str, times: &[f64], analysis: Option<&Analysis>,
     // Legend.
     let _ = write!(
         s,
-        r##"<g transform="translate({},{})"><circle cx="0" cy="-4" r="3" fill="#1f77b4"/><text x="8" y="0">iteration</text><line x1="80" x2="100" y1="-4" y2="-4" stroke="#ff7f0e" stroke-width="2"/><text x="106" y="0">segment mean (PELT)</text></g>"##,
-        W - 320.0,
+        r##"<g transform="translate({},{})"><circle cx="0" cy="-4" r="3" fill="#1f77b4"/><text x="8" y="0">iteration</text><line x1="80" x2="100" y1="-4" y2="-4" stroke="#ff7f0e" stroke-width="2"/><text x="106" y="0">segment mean (PELT)</text><circle cx="244" cy="-4" r="3" fill="none" stroke="#1f77b4"/><text x="252" y="0">outlier</text></g>"##,
+        W - 380.0,
         36.0
     );
     s.push_str("</svg>");
@@ -275,7 +287,7 @@ mod tests {
         for legend in ["compiled", "OSR entry", "deopt", "GC", "segment mean (PELT)"] {
             assert!(svg.contains(&format!(">{legend}<")), "{legend}");
         }
-        assert_eq!(svg.matches("<circle").count(), 100 + 1, "points plus the legend's");
+        assert_eq!(svg.matches("<circle").count(), 100 + 2, "points plus the legend's");
     }
 
     #[test]
@@ -283,6 +295,9 @@ mod tests {
         balanced(&run_sequence_svg("empty", &[], None, &[]));
         balanced(&run_sequence_svg("one", &[2e-6], Some(&analyse(&[2e-6])), &[]));
         balanced(&run_sequence_svg("zeros", &[0.0, 0.0, 0.0], None, &[]));
+        let ns = run_sequence_svg("ctl\u{1}title", &[2e-9, 3e-9], None, &[]);
+        balanced(&ns);
+        assert!(ns.contains("iteration time (ns)") && ns.contains("ctl title"), "{ns}");
         let many: Vec<f64> = (0..5000).map(|i| 1e-3 + (i % 7) as f64 * 1e-6).collect();
         let svg = run_sequence_svg("many", &many, None, &[]);
         balanced(&svg);

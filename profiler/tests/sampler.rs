@@ -94,7 +94,7 @@ fn auto_tiering_shows_both_tiers_for_one_function() {
     let calls = Arc::new(AtomicU32::new(0));
     let c = calls.clone();
     rt.register_fn("tick", 0, Some(0), move |_, _| {
-        if c.fetch_add(1, Ordering::Relaxed) % 1000 == 0 {
+        if c.fetch_add(1, Ordering::Relaxed).is_multiple_of(1000) {
             handle.request_sample();
         }
         Ok(Value::Nil)

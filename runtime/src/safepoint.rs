@@ -128,10 +128,9 @@ mod tests {
         });
         let mut seen = 0;
         while seen < n {
-            if 0 >= sp.limit.load(std::sync::atomic::Ordering::Relaxed) {
-                if sp.take_requests(usize::MAX) != 0 {
-                    seen += sp.take_ticks();
-                }
+            // The poll: `bytes >= limit` with no bytes allocated.
+            if sp.limit.load(std::sync::atomic::Ordering::Relaxed) == 0 && sp.take_requests(usize::MAX) != 0 {
+                seen += sp.take_ticks();
             }
             std::hint::spin_loop();
         }
