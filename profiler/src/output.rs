@@ -3,6 +3,7 @@
 
 use crate::guest::{FrameKey, GuestProfile};
 pub use pprof::protos;
+use pprof::flamegraph::color::{Color, PaletteMap};
 use pprof::protos::Message;
 use std::collections::HashMap;
 
@@ -14,11 +15,13 @@ pub fn flamegraph_svg(profile: &GuestProfile, title: &str) -> Result<Vec<u8>, St
     opts.title = title.to_string();
     opts.count_name = "samples".to_string();
     opts.subtitle = Some(format!(
-        "{} samples at {} Hz over {:.3} s; frames marked [native] ran compiled code",
+        "{} samples at {} Hz over {:.3} s; green frames [native] ran compiled code, orange [interp] the interpreter",
         profile.total_samples(),
         profile.hz,
         profile.duration.as_secs_f64()
     ));
+    let mut palette = tier_palette(profile);
+    opts.palette_map = Some(&mut palette);
     let mut out = Vec::new();
     if lines.is_empty() {
         // inferno refuses empty input; an empty profile is still a valid
@@ -30,6 +33,25 @@ pub fn flamegraph_svg(profile: &GuestProfile, title: &str) -> Result<Vec<u8>, St
     }
     pprof::flamegraph::from_lines(&mut opts, lines.iter().map(|s| s.as_str()), &mut out).map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+/// Colours by tier: greens for native frames, oranges for interpreted
+/// ones, each function's shade fixed by a hash of its name (so the same
+/// function keeps its colour across runs).
+fn tier_palette(profile: &GuestProfile) -> PaletteMap {
+    let mut map = PaletteMap::default();
+    let mut keys: Vec<FrameKey> = profile.stacks.keys().flatten().copied().collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let label = profile.frame_label(k);
+        // FNV-1a: a stable shade in 0..40.
+        let h = label.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+        let v = (h % 40) as u8;
+        let color = if k.native { Color { r: 70 + v, g: 170 + v, b: 70 + v / 2 } } else { Color { r: 215 + v, g: 120 + v, b: 40 + v / 2 } };
+        map.insert(label, color);
+    }
+    map
 }
 
 /// The profile in pprof's protobuf format (uncompressed; `go tool pprof`
@@ -144,6 +166,10 @@ mod tests {
         let svg = String::from_utf8(flamegraph_svg(&profile(), "t").unwrap()).unwrap();
         assert!(svg.contains("fib p.cl:3 [native]"), "{svg}");
         assert!(svg.contains("main p.cl:1 [interp]"));
+        // Tiers are told apart by colour too: native frames are green.
+        let native_fill = tier_palette(&profile()).get("fib p.cl:3 [native]").unwrap();
+        assert!(native_fill.g > native_fill.r);
+        assert!(svg.contains(&format!("rgb({},{},{})", native_fill.r, native_fill.g, native_fill.b)), "{svg}");
         let empty = flamegraph_svg(&GuestProfile::default(), "t").unwrap();
         assert!(String::from_utf8(empty).unwrap().contains("no samples"));
     }
