@@ -203,6 +203,12 @@ impl Tx<'_> {
     }
     fn store_int(&mut self, r: u16, v: Value) {
         self.store_tag(r, TAG_INT);
+        self.store_payload(r, v);
+    }
+    /// Stores a result whose tag the slot already has: `dst` is an operand
+    /// whose tag this path has just checked (`(set! i (+ i 1))`), so only
+    /// the payload changes — one store per loop-carried update, not two.
+    fn store_payload(&mut self, r: u16, v: Value) {
         self.b.ins().store(mem(), v, self.base, Self::off(r) + PAYLOAD);
     }
     fn store_float(&mut self, r: u16, v: Value) {
@@ -610,13 +616,18 @@ impl Tx<'_> {
     /// The operands' tags and, when both are ints, a block that has them.
     fn int_pair(&mut self, a: u16, b: Operand) -> (Value, Option<Value>, Value) {
         let ta = self.tag(a);
-        let a_int = self.is_tag(ta, TAG_INT as i64);
         match b {
-            Operand::Imm(_) => (ta, None, a_int),
+            Operand::Imm(_) => {
+                let a_int = self.is_tag(ta, TAG_INT as i64);
+                (ta, None, a_int)
+            }
             Operand::Reg(r) => {
                 let tb = self.tag(r);
-                let b_int = self.is_tag(tb, TAG_INT as i64);
-                let both = self.b.ins().band(a_int, b_int);
+                // One compare for both tags (shift, or, compare, which
+                // the branch fuses) rather than two compares and an and.
+                let hi = self.b.ins().ishl_imm_u(ta, 8);
+                let pair = self.b.ins().bor(hi, tb);
+                let both = self.b.ins().icmp_imm_s(IntCC::Equal, pair, ((TAG_INT as i64) << 8) | TAG_INT as i64);
                 (ta, Some(tb), both)
             }
         }
@@ -625,9 +636,9 @@ impl Tx<'_> {
     /// Continues in a new block with both operands as f64 if both tags are
     /// float; otherwise branches to `slow`.
     fn float_pair(&mut self, ta: Value, tb: Value, a: u16, b: u16, slow: Block) -> (Value, Value) {
-        let fa = self.is_tag(ta, TAG_FLOAT as i64);
-        let fb = self.is_tag(tb, TAG_FLOAT as i64);
-        let both = self.b.ins().band(fa, fb);
+        let hi = self.b.ins().ishl_imm_u(ta, 8);
+        let pair = self.b.ins().bor(hi, tb);
+        let both = self.b.ins().icmp_imm_s(IntCC::Equal, pair, ((TAG_FLOAT as i64) << 8) | TAG_FLOAT as i64);
         let fblk = self.b.create_block();
         self.b.ins().brif(both, fblk, &[], slow, &[]);
         self.b.switch_to_block(fblk);
@@ -672,7 +683,13 @@ impl Tx<'_> {
         let ok = self.b.create_block();
         self.b.ins().brif(overflow, slow, &[], ok, &[]);
         self.b.switch_to_block(ok);
-        self.store_int(dst, r);
+        // Both operand tags were checked (an immediate is an int).
+        let dst_is_operand = dst == a || matches!(b, Operand::Reg(rb) if rb == dst);
+        if dst_is_operand {
+            self.store_payload(dst, r);
+        } else {
+            self.store_int(dst, r);
+        }
         self.goto_next();
         if self.int_only {
             // `float_check` is unused; give it a terminator.
@@ -692,7 +709,12 @@ impl Tx<'_> {
                     ARITH_SUB => self.b.ins().fsub(x, y),
                     _ => self.b.ins().fmul(x, y),
                 };
-                self.store_float(dst, r);
+                // Both operands were checked to be floats here.
+                if dst == a || dst == rb {
+                    self.b.ins().store(mem(), r, self.base, Self::off(dst) + PAYLOAD);
+                } else {
+                    self.store_float(dst, r);
+                }
                 self.goto_next();
             }
             _ => {
