@@ -84,6 +84,8 @@ fn run_command(cmd: Command) -> u8 {
         Command::Warmup(args) => match warmup::run(&args) {
             Ok(()) => 0,
             Err((code, msg)) => {
+                // Rendered diagnostics come with their own `error:` line.
+                let msg = if msg.starts_with("error") { msg } else { format!("error: {msg}") };
                 eprint!("{}", if msg.ends_with('\n') { msg } else { format!("{msg}\n") });
                 code
             }

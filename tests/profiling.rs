@@ -255,3 +255,21 @@ fn warmup_reports_match_their_goldens() {
     let plot = std::fs::read_to_string(dir.join("process-1.svg")).unwrap();
     assert!(plot.contains(": warmup</text>") && plot.contains("compiled f (w.cl:1) (iteration 2)"), "plot");
 }
+
+#[test]
+fn warmup_reports_a_failing_main_and_bad_inputs() {
+    let dir = scratch("failing");
+    std::fs::write(dir.join("p.cl"), "(define (main) (car 5))").unwrap();
+    let out = bin().args(["warmup", "p.cl", "--iterations", "3", "--processes", "2", "--out", "r"]).current_dir(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a runtime error's exit status");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--> p.cl:1:16") && stderr.contains("error: process 1 failed"), "{stderr}");
+    let out = bin().args(["warmup", "--analyse", "no-such-dir"]).current_dir(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read no-such-dir/iterations.csv"));
+    std::fs::create_dir_all(dir.join("junk")).unwrap();
+    std::fs::write(dir.join("junk/iterations.csv"), "process,iteration,seconds\n1,1,abc\n").unwrap();
+    let out = bin().args(["warmup", "--analyse", "junk"]).current_dir(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("junk/iterations.csv:2: expected process,iteration,seconds"));
+}
