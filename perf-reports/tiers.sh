@@ -139,11 +139,12 @@ def tier_stats(stderr):
             continue
         if line.startswith("totals:"):
             break
+        # ... calls back-edges tier promoted wait compile bytes osr deopts interp% native%
         f = line.split()
-        if len(f) < 11:
+        if len(f) < 13:
             continue
-        rows.append({"name": " ".join(f[:-10]), "location": f[-10], "calls": int(f[-9]), "backedges": int(f[-8]),
-                     "tier": f[-7], "deopts": int(f[-1]), "osr": int(f[-2])})
+        rows.append({"name": " ".join(f[:-12]), "location": f[-12], "calls": int(f[-11]), "backedges": int(f[-10]),
+                     "tier": f[-9], "deopts": int(f[-3]), "osr": int(f[-4])})
     return rows
 
 # ---- C: did gcc compute the result at compile time? ----------------------
