@@ -13,6 +13,7 @@ pub mod perfmap;
 pub mod policy;
 pub mod report;
 pub mod translate;
+pub mod types;
 pub mod unwind;
 
 pub use config::TierConfig;

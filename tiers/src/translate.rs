@@ -118,8 +118,27 @@ pub fn translate(
     // headers, the instruction after each call), so straight-line code
     // between them stays mergeable; any other pc leaves to the interpreter.
     let entries = entry_points(proto);
+    let int_only = |pc: usize| spec.enabled && spec.feedback.get(pc).is_some_and(|&f| f == 0);
+    let mut loop_headers = vec![false; blocks.len()];
+    for (pc, op) in proto.code.iter().enumerate() {
+        if let (Op::Loop { .. }, Some(t)) = (op, op.jump_target(pc)) {
+            loop_headers[t] = true;
+        }
+    }
+    let types = crate::types::analyse(proto, &entries, &loop_headers, &int_only);
+    // Entering at a loop header checks, once, the tags the loop body then
+    // relies on (see `types.rs`).
+    let guard_blocks: Vec<Option<Block>> =
+        (0..blocks.len()).map(|i| (entries[i] && !types.guards[i].is_empty()).then(|| b.create_block())).collect();
     let targets: Vec<_> = (0..blocks.len())
-        .map(|i| b.func.dfg.block_call(if entries[i] { blocks[i] } else { bad_pc }, &[]))
+        .map(|i| {
+            let to = match guard_blocks[i] {
+                Some(g) => g,
+                None if entries[i] => blocks[i],
+                None => bad_pc,
+            };
+            b.func.dfg.block_call(to, &[])
+        })
         .collect();
     let default = b.func.dfg.block_call(bad_pc, &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
@@ -130,10 +149,31 @@ pub fn translate(
     let pc64 = b.ins().uextend(types::I64, pc);
     b.ins().return_(&[pc64]);
 
-    let mut tx = Tx { b, rt, fptr, base, ptr, helpers, blocks, consts, scratch, pc: 0, int_only: false };
+    for (i, g) in guard_blocks.iter().enumerate() {
+        let Some(g) = *g else { continue };
+        b.switch_to_block(g);
+        let mut all = None;
+        for r in types.guards[i].iter() {
+            let tag = b.ins().uload8(types::I32, mem(), base, r as i32 * SLOT);
+            let ok = b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_INT as i64);
+            all = Some(match all {
+                None => ok,
+                Some(acc) => b.ins().band(acc, ok),
+            });
+        }
+        let deopt = b.create_block();
+        b.set_cold_block(deopt);
+        b.ins().brif(all.expect("a guard checks something"), blocks[i], &[], deopt, &[]);
+        b.switch_to_block(deopt);
+        let st = b.ins().iconst(types::I64, (STATUS_DEOPT | i as u64) as i64);
+        b.ins().return_(&[st]);
+    }
+
+    let known = types.known;
+    let mut tx = Tx { b, rt, fptr, base, ptr, helpers, blocks, consts, scratch, pc: 0, int_only: false, known };
     for (i, op) in proto.code.iter().enumerate() {
         tx.pc = i;
-        tx.int_only = spec.enabled && spec.feedback.get(i).is_some_and(|&f| f == 0);
+        tx.int_only = int_only(i);
         tx.b.switch_to_block(tx.blocks[i]);
         tx.translate_op(*op);
     }
@@ -176,6 +216,8 @@ struct Tx<'a> {
     /// The current instruction has only seen int operands: compile just
     /// the int path, and deoptimize if that ever stops being true.
     int_only: bool,
+    /// Registers known to hold ints at each instruction (`types.rs`).
+    known: Vec<crate::types::RegSet>,
 }
 
 fn mem() -> MemFlagsData {
@@ -614,21 +656,40 @@ impl Tx<'_> {
     }
 
     /// The operands' tags and, when both are ints, a block that has them.
-    fn int_pair(&mut self, a: u16, b: Operand) -> (Value, Option<Value>, Value) {
-        let ta = self.tag(a);
-        match b {
-            Operand::Imm(_) => {
-                let a_int = self.is_tag(ta, TAG_INT as i64);
-                (ta, None, a_int)
-            }
-            Operand::Reg(r) => {
-                let tb = self.tag(r);
+    /// The tags of `a` and `b` (None where the register is known to hold
+    /// an int, or `b` is an immediate) and whether both are ints (None:
+    /// known to be, so no check is emitted).
+    fn int_pair(&mut self, a: u16, b: Operand) -> (Option<Value>, Option<Value>, Option<Value>) {
+        let known_a = self.known[self.pc].contains(a);
+        let rb = match b {
+            Operand::Reg(r) if !self.known[self.pc].contains(r) => Some(r),
+            _ => None,
+        };
+        let ta = (!known_a).then(|| self.tag(a));
+        let tb = rb.map(|r| self.tag(r));
+        let both = match (ta, tb) {
+            (None, None) => None,
+            (Some(t), None) | (None, Some(t)) => Some(self.is_tag(t, TAG_INT as i64)),
+            (Some(ta), Some(tb)) => {
                 // One compare for both tags (shift, or, compare, which
                 // the branch fuses) rather than two compares and an and.
                 let hi = self.b.ins().ishl_imm_u(ta, 8);
                 let pair = self.b.ins().bor(hi, tb);
-                let both = self.b.ins().icmp_imm_s(IntCC::Equal, pair, ((TAG_INT as i64) << 8) | TAG_INT as i64);
-                (ta, Some(tb), both)
+                Some(self.b.ins().icmp_imm_s(IntCC::Equal, pair, ((TAG_INT as i64) << 8) | TAG_INT as i64))
+            }
+        };
+        (ta, tb, both)
+    }
+
+    /// Branches to `int_blk` when `both` (from `int_pair`) holds, else to
+    /// `other`; straight to `int_blk` when the types are known.
+    fn branch_on_ints(&mut self, both: Option<Value>, int_blk: Block, other: Block) {
+        match both {
+            Some(c) => {
+                self.b.ins().brif(c, int_blk, &[], other, &[]);
+            }
+            None => {
+                self.b.ins().jump(int_blk, &[]);
             }
         }
     }
@@ -670,7 +731,7 @@ impl Tx<'_> {
         let float_check = self.b.create_block();
         let slow = if self.int_only { self.deopt_block() } else { self.cold() };
         let not_ints = if self.int_only { slow } else { float_check };
-        self.b.ins().brif(both_int, int_blk, &[], not_ints, &[]);
+        self.branch_on_ints(both_int, int_blk, not_ints);
 
         self.b.switch_to_block(int_blk);
         let x = self.payload(a);
@@ -701,8 +762,9 @@ impl Tx<'_> {
         // Float + float inline; everything else (mixed, overflow, errors)
         // through the runtime's slow path.
         self.b.switch_to_block(float_check);
-        match (b, tb) {
-            (Operand::Reg(rb), Some(tb)) => {
+        // (A register known to be an int rules the float path out.)
+        match (b, ta, tb) {
+            (Operand::Reg(rb), Some(ta), Some(tb)) => {
                 let (x, y) = self.float_pair(ta, tb, a, rb, slow);
                 let r = match op {
                     ARITH_ADD => self.b.ins().fadd(x, y),
@@ -743,7 +805,7 @@ impl Tx<'_> {
         let check = self.b.create_block();
         let fast = self.b.create_block();
         let slow = self.cold();
-        self.b.ins().brif(both_int, check, &[], slow, &[]);
+        self.branch_on_ints(both_int, check, slow);
         self.b.switch_to_block(check);
         let y = self.payload(b);
         let yp1 = self.b.ins().iadd_imm_s(y, 1);
@@ -814,9 +876,9 @@ impl Tx<'_> {
         let slow = self.cold();
         if self.int_only {
             let deopt = self.deopt_block();
-            self.b.ins().brif(both_int, int_blk, &[], deopt, &[]);
+            self.branch_on_ints(both_int, int_blk, deopt);
         } else {
-            self.b.ins().brif(both_int, int_blk, &[], other, &[]);
+            self.branch_on_ints(both_int, int_blk, other);
         }
 
         self.b.switch_to_block(int_blk);
@@ -834,8 +896,8 @@ impl Tx<'_> {
         self.b.ins().jump(done, &[BlockArg::Value(t)]);
 
         self.b.switch_to_block(other);
-        match (b, tb, cmp) {
-            (Operand::Reg(rb), Some(tb), CMP_LT | CMP_LE | CMP_GT | CMP_GE) => {
+        match (b, ta, tb, cmp) {
+            (Operand::Reg(rb), Some(ta), Some(tb), CMP_LT | CMP_LE | CMP_GT | CMP_GE) => {
                 let (x, y) = self.float_pair(ta, tb, a, rb, slow);
                 let fcc = match cmp {
                     CMP_LT => FloatCC::LessThan,

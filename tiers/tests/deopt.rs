@@ -612,3 +612,45 @@ fn native_to_native_calls_deoptimize_fail_and_leave_like_the_interpreter() {
     assert!(probe(&case, &r, "(depth 200000)").contains("stack overflow"));
     assert!(probe(&case, &r, "(churn 300)").starts_with("value: 12000\n"));
 }
+
+/// Native code checks, once per entry at a loop header, the tags of the
+/// registers the loop keeps as ints (and none inside the loop). Entering
+/// with a float there deoptimizes at the header instead of computing with
+/// a wrong type.
+#[test]
+fn entering_a_loop_whose_counter_turned_float_deoptimizes_at_the_header() {
+    let (mut rt, out) = new_runtime(Mode::Eager);
+    // Inside the loop `(+ acc i)` checks nothing: both are known ints.
+    let src = "(define (f n flip) (let ((acc 0) (i 0))
+  (while (< i n) (if (= i flip) (set! acc (+ acc 0.5))) (set! acc (+ acc i)) (set! i (+ i 1))) acc))";
+    assert!(outcome(&mut rt, &out, "d.cl", src).starts_with("value: "));
+    assert!(outcome(&mut rt, &out, "a.cl", "(f 10 -1)").starts_with("value: 45\n"));
+    // The int-only `(+ acc 0.5)` deoptimizes; the interpreter makes `acc`
+    // a float and re-enters native code at the loop header, whose guard
+    // then fails. Without the guard, the float's bits would be added as
+    // an int.
+    let v = outcome(&mut rt, &out, "b.cl", "(f 10 3)");
+    assert!(v.starts_with("value: 45.5\n"), "{v}");
+    let f = rt.functions().find(|f| f.name() == "f").unwrap();
+    let header = f
+        .proto
+        .code
+        .iter()
+        .enumerate()
+        .find_map(|(pc, op)| matches!(op, claudelang_frontend::bytecode::Op::Loop { .. }).then(|| op.jump_target(pc)).flatten())
+        .unwrap() as u32;
+    let m = rt.tier_mut().unwrap().as_any_mut().downcast_mut::<TierManager>().unwrap();
+    let deopts: Vec<u32> = m
+        .events()
+        .iter()
+        .filter(|e| e.function.starts_with("f ("))
+        .filter_map(|e| match e.kind {
+            EventKind::Deopt { pc } => Some(pc),
+            _ => None,
+        })
+        .collect();
+    assert!(deopts.contains(&header), "no deopt at the loop header {header}: {deopts:?}");
+    // And results stay right after the code is thrown away and rebuilt.
+    assert!(outcome(&mut rt, &out, "c.cl", "(f 1000 10)").starts_with("value: 499500.5\n"));
+    assert!(outcome(&mut rt, &out, "e.cl", "(f 1000 -1)").starts_with("value: 499500\n"));
+}
