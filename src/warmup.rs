@@ -73,7 +73,8 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
         let dir = PathBuf::from(from);
         let runs = read_csv(&dir).map_err(|e| (crate::EXIT_USAGE, e))?;
         let title = file_title(&dir);
-        return report(&dir, &title, "stored data", &runs, false);
+        let analyses: Vec<Analysis> = runs.iter().map(|r| analyse(&r.times)).collect();
+        return report(&dir, &title, "stored data", &runs, &analyses, false);
     }
     std::fs::create_dir_all(&dir).map_err(|e| (crate::EXIT_USAGE, format!("cannot create {}: {e}", dir.display())))?;
     let exe = std::env::current_exe().map_err(|e| (crate::EXIT_RUNTIME, format!("cannot find this executable: {e}")))?;
@@ -85,6 +86,7 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
         dir.display()
     );
     let mut runs = Vec::new();
+    let mut analyses = Vec::new();
     for p in 1..=args.processes {
         let raw = dir.join(format!("process-{p}.raw"));
         let mut cmd = std::process::Command::new(&exe);
@@ -104,29 +106,36 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
         }
         let data = read_raw(&raw).map_err(|e| (crate::EXIT_RUNTIME, format!("process {p}: {e}")))?;
         let _ = std::fs::remove_file(&raw);
+        let a = analyse(&data.times);
         eprintln!(
             "  process {p}/{}: {} ({:.1} s){}",
             args.processes,
-            describe(&analyse(&data.times)),
+            describe(&a),
             started.elapsed().as_secs_f64(),
             if data.marks.is_empty() { String::new() } else { format!(", {} tier/GC events", data.marks.len()) }
         );
         runs.push(data);
+        analyses.push(a);
     }
-    report(&dir, file, &format!("--jit={}", args.tiers.mode), &runs, true)
+    report(&dir, file, &format!("--jit={}", args.tiers.mode), &runs, &analyses, true)
 }
 
-/// Analyses every process execution, writes the CSV files (the raw data
-/// too when `write_raw`), the summary and the plots into `dir`, and prints
-/// the summary.
-fn report(dir: &Path, file: &str, how: &str, runs: &[ProcessData], write_raw: bool) -> Result<(), (u8, String)> {
+/// Writes the CSV files (the raw data too when `write_raw`), the summary
+/// and the plots of analysed process executions into `dir`, and prints the
+/// summary.
+fn report(
+    dir: &Path,
+    file: &str,
+    how: &str,
+    runs: &[ProcessData],
+    analyses: &[Analysis],
+    write_raw: bool,
+) -> Result<(), (u8, String)> {
     let mut iterations_csv = String::from("process,iteration,seconds\n");
     let mut events_csv = String::from("process,iteration,ts_ns,event,function\n");
     let mut summary_csv = String::from("process,classification,changepoints,outliers,steady_iteration,time_to_steady_s,steady_mean_s\n");
-    let mut analyses = Vec::new();
-    for (k, data) in runs.iter().enumerate() {
+    for (k, (data, a)) in runs.iter().zip(analyses).enumerate() {
         let p = k + 1;
-        let a = analyse(&data.times);
         for (i, t) in data.times.iter().enumerate() {
             let _ = writeln!(iterations_csv, "{p},{},{t:.9}", i + 1);
         }
@@ -158,13 +167,12 @@ fn report(dir: &Path, file: &str, how: &str, runs: &[ProcessData], write_raw: bo
             })
             .collect();
         let title = format!("{file} — process {p} of {} ({how})", runs.len());
-        let svg = run_sequence_svg(&title, &data.times, Some(&a), &events);
+        let svg = run_sequence_svg(&title, &data.times, Some(a), &events);
         let svg_path = dir.join(format!("process-{p}.svg"));
         std::fs::write(&svg_path, svg).map_err(|e| (crate::EXIT_RUNTIME, format!("cannot write {}: {e}", svg_path.display())))?;
-        println!("  process {p}: {}", describe(&a));
-        analyses.push(a);
+        println!("  process {p}: {}", describe(a));
     }
-    let s = summarize(&analyses);
+    let s = summarize(analyses);
     let mut files: Vec<(&str, &String)> = vec![("summary.csv", &summary_csv)];
     if write_raw {
         files.extend([("iterations.csv", &iterations_csv), ("events.csv", &events_csv)]);

@@ -25,6 +25,17 @@ pub struct FrameKey {
     pub native: bool,
 }
 
+impl FrameKey {
+    /// How profiles name the frame's tier.
+    pub fn tier(&self) -> &'static str {
+        if self.native {
+            "native"
+        } else {
+            "interp"
+        }
+    }
+}
+
 /// What a profile needs to know about a function.
 #[derive(Clone, Debug)]
 pub struct FuncInfo {
@@ -104,7 +115,7 @@ impl GuestProfile {
 
     /// The label of one frame in flamegraphs: `name file:line [tier]`.
     pub fn frame_label(&self, k: FrameKey) -> String {
-        let tier = if k.native { "native" } else { "interp" };
+        let tier = k.tier();
         match self.functions.get(&k.func_id) {
             Some(f) => format!("{} {}:{} [{tier}]", f.name, f.file, f.line),
             None => format!("#{} [{tier}]", k.func_id),

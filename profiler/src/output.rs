@@ -79,7 +79,7 @@ pub fn pprof_protobuf(profile: &GuestProfile) -> Vec<u8> {
             .map(|k| {
                 *location_ids.entry(*k).or_insert_with(|| {
                     let id = locations.len() as u64 + 1;
-                    let tier = if k.native { "native" } else { "interp" };
+                    let tier = k.tier();
                     let (name, file, line) = match profile.functions.get(&k.func_id) {
                         Some(f) => (f.name.as_str(), f.file.as_str(), f.line as i64),
                         None => ("?", "", 0),

@@ -25,8 +25,9 @@ pub struct TimeByTier {
 }
 
 impl TimeByTier {
-    fn total(&self) -> u64 {
-        self.self_samples.values().map(|(i, n)| i + n).sum()
+    /// All samples, as (interpreted, native).
+    fn totals(&self) -> (u64, u64) {
+        self.self_samples.values().fold((0, 0), |(a, b), (i, n)| (a + i, b + n))
     }
 }
 
@@ -50,7 +51,8 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
         "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
         "function", "location", "calls", "back-edges", "tier", "promoted-ms", "wait-ms", "compile-ms", "bytes", "osr", "deopts", "interp%", "native%"
     );
-    let total_samples = time.map(|t| t.total()).unwrap_or(0);
+    let (interp_samples, native_samples) = time.map(|t| t.totals()).unwrap_or((0, 0));
+    let total_samples = interp_samples + native_samples;
     let pct = |n: u64| {
         if total_samples == 0 {
             "-".to_string()
@@ -106,12 +108,11 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
     );
     match time {
         Some(t) if total_samples > 0 => {
-            let (i, n) = t.self_samples.values().fold((0, 0), |(a, b), (i, n)| (a + i, b + n));
             let _ = writeln!(
                 out,
                 "time by tier: {:.1}% interpreted, {:.1}% native ({total_samples} sample{} at {} Hz)",
-                100.0 * i as f64 / total_samples as f64,
-                100.0 * n as f64 / total_samples as f64,
+                100.0 * interp_samples as f64 / total_samples as f64,
+                100.0 * native_samples as f64 / total_samples as f64,
                 if total_samples == 1 { "" } else { "s" },
                 t.hz
             );
