@@ -31,7 +31,7 @@ use cranelift_codegen::ir::{
     StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
 const TAG_SYM: i64 = 5;
 const TAG_UNDEF: i64 = 7;
@@ -126,10 +126,9 @@ pub fn translate(
         }
     }
     let types = crate::types::analyse(proto, &entries, &loop_headers, &int_only);
-    // Entering at a loop header checks, once, the tags the loop body then
-    // relies on (see `types.rs`).
-    let guard_blocks: Vec<Option<Block>> =
-        (0..blocks.len()).map(|i| (entries[i] && !types.guards[i].is_empty()).then(|| b.create_block())).collect();
+    // Every way into a loop header but its back-edges checks, once, the
+    // tags the loop body then relies on (see `types.rs`).
+    let guard_blocks: Vec<Option<Block>> = (0..blocks.len()).map(|i| (!types.guards[i].is_empty()).then(|| b.create_block())).collect();
     let targets: Vec<_> = (0..blocks.len())
         .map(|i| {
             let to = match guard_blocks[i] {
@@ -140,37 +139,94 @@ pub fn translate(
             b.func.dfg.block_call(to, &[])
         })
         .collect();
+
+    // The payloads of registers known to hold ints live in SSA variables
+    // (machine registers across a loop) as well as in their slots: reads
+    // come from the variable, writes go to both, so the frame is always
+    // exact for the interpreter, the collector and error reports, while
+    // loop-carried values no longer round-trip through memory.
+    let mut tracked = vec![false; proto.nregs as usize];
+    for set in types.known.iter().chain(&types.guards) {
+        for r in set.iter() {
+            tracked[r as usize] = true;
+        }
+    }
+    let vars: Vec<Option<Variable>> = tracked
+        .iter()
+        .map(|&t| {
+            t.then(|| {
+                let v = b.declare_var(types::I64);
+                let zero = b.ins().iconst(types::I64, 0);
+                b.def_var(v, zero);
+                v
+            })
+        })
+        .collect();
+    // Back-edges are counted in a variable and added to
+    // `Function::backedges` when native code returns, keeping a memory
+    // read-modify-write off every iteration.
+    let has_backedges = proto.code.iter().any(|op| matches!(op, Op::Loop { .. } | Op::TailSelf { .. }));
+    let edges = has_backedges.then(|| {
+        let v = b.declare_var(types::I64);
+        let zero = b.ins().iconst(types::I64, 0);
+        b.def_var(v, zero);
+        v
+    });
     let default = b.func.dfg.block_call(bad_pc, &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
     b.ins().br_table(pc, jt);
 
-    // An out-of-range entry pc cannot happen; leave to the interpreter.
-    b.switch_to_block(bad_pc);
-    let pc64 = b.ins().uextend(types::I64, pc);
-    b.ins().return_(&[pc64]);
+    let known = types.known;
+    let mut tx = Tx {
+        b,
+        rt,
+        fptr,
+        base,
+        ptr,
+        helpers,
+        blocks,
+        guard_blocks,
+        consts,
+        scratch,
+        pc: 0,
+        int_only: false,
+        known,
+        vars,
+        edges,
+    };
 
-    for (i, g) in guard_blocks.iter().enumerate() {
-        let Some(g) = *g else { continue };
-        b.switch_to_block(g);
+    // An out-of-range entry pc cannot happen; leave to the interpreter.
+    tx.b.switch_to_block(bad_pc);
+    let pc64 = tx.b.ins().uextend(types::I64, pc);
+    tx.ret(pc64);
+
+    for i in 0..tx.blocks.len() {
+        let Some(g) = tx.guard_blocks[i] else { continue };
+        tx.b.switch_to_block(g);
         let mut all = None;
         for r in types.guards[i].iter() {
-            let tag = b.ins().uload8(types::I32, mem(), base, r as i32 * SLOT);
-            let ok = b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_INT as i64);
+            let tag = tx.tag(r);
+            let ok = tx.is_tag(tag, TAG_INT as i64);
             all = Some(match all {
                 None => ok,
-                Some(acc) => b.ins().band(acc, ok),
+                Some(acc) => tx.b.ins().band(acc, ok),
             });
         }
-        let deopt = b.create_block();
-        b.set_cold_block(deopt);
-        b.ins().brif(all.expect("a guard checks something"), blocks[i], &[], deopt, &[]);
-        b.switch_to_block(deopt);
-        let st = b.ins().iconst(types::I64, (STATUS_DEOPT | i as u64) as i64);
-        b.ins().return_(&[st]);
+        let pass = tx.b.create_block();
+        let deopt = tx.cold();
+        tx.b.ins().brif(all.expect("a guard checks something"), pass, &[], deopt, &[]);
+        tx.b.switch_to_block(deopt);
+        let st = tx.b.ins().iconst(types::I64, (STATUS_DEOPT | i as u64) as i64);
+        tx.ret(st);
+        tx.b.switch_to_block(pass);
+        for r in types.guards[i].iter() {
+            let v = tx.payload(r);
+            tx.def_int(r, v);
+        }
+        let header = tx.blocks[i];
+        tx.b.ins().jump(header, &[]);
     }
 
-    let known = types.known;
-    let mut tx = Tx { b, rt, fptr, base, ptr, helpers, blocks, consts, scratch, pc: 0, int_only: false, known };
     for (i, op) in proto.code.iter().enumerate() {
         tx.pc = i;
         tx.int_only = int_only(i);
@@ -210,6 +266,8 @@ struct Tx<'a> {
     ptr: Type,
     helpers: Helpers,
     blocks: Vec<Block>,
+    /// Where forward edges into a guarded loop header go.
+    guard_blocks: Vec<Option<Block>>,
     consts: u64,
     scratch: cranelift_codegen::ir::StackSlot,
     pc: usize,
@@ -218,6 +276,10 @@ struct Tx<'a> {
     int_only: bool,
     /// Registers known to hold ints at each instruction (`types.rs`).
     known: Vec<crate::types::RegSet>,
+    /// The SSA variable caching each tracked register's int payload.
+    vars: Vec<Option<Variable>>,
+    /// The back-edge count not yet added to `Function::backedges`.
+    edges: Option<Variable>,
 }
 
 fn mem() -> MemFlagsData {
@@ -279,11 +341,43 @@ impl Tx<'_> {
     fn is_tag(&mut self, tag: Value, t: i64) -> Value {
         self.b.ins().icmp_imm_s(IntCC::Equal, tag, t)
     }
+    /// The block for a forward edge (or fall-through) to `pc`: a loop
+    /// header's guard when it has one. Only back-edges (`Op::Loop`) jump
+    /// straight to a guarded header.
+    fn forward(&self, pc: usize) -> Block {
+        self.guard_blocks[pc].unwrap_or(self.blocks[pc])
+    }
     fn next(&self) -> Block {
-        self.blocks[self.pc + 1]
+        self.forward(self.pc + 1)
     }
     fn target(&self, off: i64) -> Block {
-        self.blocks[(self.pc as i64 + 1 + off) as usize]
+        self.forward((self.pc as i64 + 1 + off) as usize)
+    }
+    /// Returns `status` to whoever called this native code, first adding
+    /// the back-edges counted in this activation to the function's total.
+    fn ret(&mut self, status: Value) {
+        if let Some(e) = self.edges {
+            let n = self.b.use_var(e);
+            let total = self.b.ins().load(types::I64, mem(), self.fptr, FUNC_BACKEDGES_OFFSET);
+            let sum = self.b.ins().iadd(total, n);
+            self.b.ins().store(mem(), sum, self.fptr, FUNC_BACKEDGES_OFFSET);
+        }
+        self.b.ins().return_(&[status]);
+    }
+    /// Register `r`'s int payload: from its variable when the register is
+    /// known to hold an int here, else from its slot.
+    fn int_payload(&mut self, r: u16) -> Value {
+        match self.vars[r as usize] {
+            Some(v) if self.known[self.pc].contains(r) => self.b.use_var(v),
+            _ => self.payload(r),
+        }
+    }
+    /// Records that register `r` now holds the int `v` (already in its
+    /// slot, or about to be stored there).
+    fn def_int(&mut self, r: u16, v: Value) {
+        if let Some(var) = self.vars.get(r as usize).copied().flatten() {
+            self.b.def_var(var, v);
+        }
     }
     fn goto_next(&mut self) {
         let n = self.next();
@@ -291,7 +385,7 @@ impl Tx<'_> {
     }
     fn status(&mut self, s: u64) {
         let v = self.b.ins().iconst(types::I64, (s | self.pc as u64) as i64);
-        self.b.ins().return_(&[v]);
+        self.ret(v);
     }
     /// Leave to the interpreter, which runs this instruction.
     fn exit_here(&mut self) {
@@ -350,8 +444,14 @@ impl Tx<'_> {
     fn translate_op(&mut self, op: Op) {
         match op {
             Op::Move { dst, src } => {
-                let s = self.base;
-                self.copy_from(s, Self::off(src), dst);
+                if self.known[self.pc].contains(src) {
+                    let v = self.int_payload(src);
+                    self.store_int(dst, v);
+                    self.def_int(dst, v);
+                } else {
+                    let s = self.base;
+                    self.copy_from(s, Self::off(src), dst);
+                }
                 self.goto_next();
             }
             Op::LoadNil { dst } => self.translate_load_tag(dst, TAG_NIL),
@@ -365,6 +465,7 @@ impl Tx<'_> {
             Op::LoadInt { dst, val } => {
                 let v = self.b.ins().iconst(types::I64, val as i64);
                 self.store_int(dst, v);
+                self.def_int(dst, v);
                 self.goto_next();
             }
             Op::LoadK { dst, k } => {
@@ -445,7 +546,8 @@ impl Tx<'_> {
                 self.b.ins().jump(t, &[]);
             }
             Op::Loop { off } => {
-                let t = self.target(off as i64);
+                // A back-edge: straight to the header, past its guard.
+                let t = self.blocks[(self.pc as i64 + 1 + off as i64) as usize];
                 self.backedge();
                 self.b.ins().jump(t, &[]);
             }
@@ -569,7 +671,7 @@ impl Tx<'_> {
         let n = self.next();
         self.b.ins().brif(returned, n, &[], pass_up, &[]);
         self.b.switch_to_block(pass_up);
-        self.b.ins().return_(&[status]);
+        self.ret(status);
     }
 
     /// A return: if native code called us, pop our frame and hand the
@@ -587,7 +689,7 @@ impl Tx<'_> {
         let v = self.addr(src);
         self.helper(self.helpers.leave, rt_leave as *const () as usize, &[rt, v]);
         let st = self.b.ins().iconst(types::I64, STATUS_RETURNED as i64);
-        self.b.ins().return_(&[st]);
+        self.ret(st);
     }
 
     fn translate_load_tag(&mut self, dst: u16, tag: u8) {
@@ -708,9 +810,18 @@ impl Tx<'_> {
         (x, y)
     }
 
+    /// After a path has checked that `a` and `b` hold the ints `x` and
+    /// `y`: remember them.
+    fn def_operands(&mut self, a: u16, x: Value, b: Operand, y: Value) {
+        self.def_int(a, x);
+        if let Operand::Reg(rb) = b {
+            self.def_int(rb, y);
+        }
+    }
+
     fn operand_payload(&mut self, b: Operand) -> Value {
         match b {
-            Operand::Reg(r) => self.payload(r),
+            Operand::Reg(r) => self.int_payload(r),
             Operand::Imm(i) => self.b.ins().iconst(types::I64, i),
         }
     }
@@ -734,7 +845,7 @@ impl Tx<'_> {
         self.branch_on_ints(both_int, int_blk, not_ints);
 
         self.b.switch_to_block(int_blk);
-        let x = self.payload(a);
+        let x = self.int_payload(a);
         let y = self.operand_payload(b);
         let (r, overflow) = match op {
             ARITH_ADD => self.b.ins().sadd_overflow(x, y),
@@ -751,6 +862,8 @@ impl Tx<'_> {
         } else {
             self.store_int(dst, r);
         }
+        self.def_operands(a, x, b, y);
+        self.def_int(dst, r);
         self.goto_next();
         if self.int_only {
             // `float_check` is unused; give it a terminator.
@@ -807,13 +920,13 @@ impl Tx<'_> {
         let slow = self.cold();
         self.branch_on_ints(both_int, check, slow);
         self.b.switch_to_block(check);
-        let y = self.payload(b);
+        let y = self.int_payload(b);
         let yp1 = self.b.ins().iadd_imm_s(y, 1);
         // y + 1 <= 1 (unsigned) exactly when y is 0 or -1.
         let risky = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, yp1, 1);
         self.b.ins().brif(risky, slow, &[], fast, &[]);
         self.b.switch_to_block(fast);
-        let x = self.payload(a);
+        let x = self.int_payload(a);
         let r = match op {
             ARITH_DIV => self.b.ins().sdiv(x, y),
             ARITH_REM => self.b.ins().srem(x, y),
@@ -882,8 +995,9 @@ impl Tx<'_> {
         }
 
         self.b.switch_to_block(int_blk);
-        let x = self.payload(a);
+        let x = self.int_payload(a);
         let y = self.operand_payload(b);
+        self.def_operands(a, x, b, y);
         let cc = match cmp {
             CMP_LT => IntCC::SignedLessThan,
             CMP_LE => IntCC::SignedLessThanOrEqual,
@@ -949,9 +1063,10 @@ impl Tx<'_> {
     /// safepoint check (a collection is due, or a profiler or another
     /// thread wants attention) — both inline; the slow path is a cold call.
     fn backedge(&mut self) {
-        let n = self.b.ins().load(types::I64, mem(), self.fptr, FUNC_BACKEDGES_OFFSET);
+        let e = self.edges.expect("functions with back-edges count them");
+        let n = self.b.use_var(e);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
-        self.b.ins().store(mem(), n1, self.fptr, FUNC_BACKEDGES_OFFSET);
+        self.b.def_var(e, n1);
         let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
         let limit_ptr = self.b.ins().load(self.ptr, mem(), self.rt, SAFEPOINT_LIMIT_PTR_OFFSET);
         let limit = self.b.ins().load(self.ptr, mem(), limit_ptr, 0);
@@ -987,7 +1102,9 @@ impl Tx<'_> {
             self.copy_from(src, Self::off(base + 1 + i), i);
         }
         self.backedge();
-        let start = self.blocks[0];
+        // Like a call, through the start's guard if the start is a loop
+        // header.
+        let start = self.forward(0);
         self.b.ins().jump(start, &[]);
         self.b.switch_to_block(out);
         self.exit_here();

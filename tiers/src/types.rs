@@ -12,13 +12,23 @@
 //! Native code is entered from the interpreter at entry points (function
 //! start, after calls, loop headers), where registers hold whatever the
 //! interpreter left. Function start and after-call entries start from
-//! nothing known. Loop headers are where it pays (on-stack replacement
-//! lands there, and the loop body runs from there), so their entry is
-//! *guarded*: the translator checks, once per entry, the tags of the
-//! registers the loop itself keeps int (`Analysis::guards`), and
-//! deoptimizes if one is not — V8's and LuaJIT's "type check at the loop
-//! entry, none inside". The guard set is found by iterating the dataflow
-//! from "every register" downwards until it is stable.
+//! nothing known. Loop headers are where it pays, so *every* way into a
+//! loop header except its own back-edges — on-stack replacement from the
+//! interpreter, and the forward edge from the code before the loop — goes
+//! through a guard: the translator checks, once per loop entry, the tags of
+//! the registers in `Analysis::guards`, and deoptimizes at the header if one
+//! is not an int — V8's and LuaJIT's "type check at the loop entry, none
+//! inside". Inside the loop only the back-edges reach the header, so what
+//! the loop body keeps int stays known across iterations.
+//!
+//! Which registers to guard: those that every path through the loop reads
+//! with an int-only instruction before writing them (`must_read_int`), such
+//! as the bound `n` of `(while (< i n) ...)`. If one of them is not an int
+//! when the loop starts, the first iteration would deoptimize at that read
+//! anyway, so checking at the header costs no deoptimization that would not
+//! happen regardless. Of those, the guard keeps the ones the body also
+//! leaves int on every back-edge (iterating the dataflow down to a
+//! fixpoint).
 
 use claudelang_frontend::bytecode::{Op, Proto};
 
@@ -81,24 +91,25 @@ impl RegSet {
 pub struct Analysis {
     /// Registers known to be ints when each instruction starts.
     pub known: Vec<RegSet>,
-    /// For loop-header entry points: the registers whose tags the entry
-    /// checks (empty elsewhere).
+    /// For loop headers: the registers whose tags every entry into the loop
+    /// checks, other than its back-edges (empty elsewhere).
     pub guards: Vec<RegSet>,
 }
 
 /// `entries`: the pcs where native code can be entered; `loop_headers`:
-/// which of them are loop headers; `int_only(pc)`: whether the instruction
-/// at pc is compiled int-only (deoptimizing otherwise).
+/// the targets of back-edges (all of them entries); `int_only(pc)`: whether
+/// the instruction at pc is compiled int-only (deoptimizing otherwise).
 pub fn analyse(proto: &Proto, entries: &[bool], loop_headers: &[bool], int_only: &dyn Fn(usize) -> bool) -> Analysis {
     let n = proto.code.len();
     let regs = proto.nregs as usize;
-    let mut guards: Vec<RegSet> =
-        (0..n).map(|pc| if entries[pc] && loop_headers[pc] { RegSet::full(regs) } else { RegSet::empty(regs) }).collect();
+    let mut guards: Vec<RegSet> = (0..n)
+        .map(|pc| if loop_headers[pc] { must_read_int(proto, pc, int_only) } else { RegSet::empty(regs) })
+        .collect();
     loop {
-        let known = dataflow(proto, entries, &guards, int_only);
+        let known = dataflow(proto, entries, loop_headers, &guards, int_only);
         let mut changed = false;
         for pc in 0..n {
-            if entries[pc] && loop_headers[pc] && known[pc] != guards[pc] {
+            if loop_headers[pc] && known[pc] != guards[pc] {
                 guards[pc] = known[pc].clone();
                 changed = true;
             }
@@ -109,9 +120,16 @@ pub fn analyse(proto: &Proto, entries: &[bool], loop_headers: &[bool], int_only:
     }
 }
 
-/// The fixpoint for fixed entry states (`guards` at entries, which are
-/// empty except at guarded loop headers).
-fn dataflow(proto: &Proto, entries: &[bool], guards: &[RegSet], int_only: &dyn Fn(usize) -> bool) -> Vec<RegSet> {
+/// The fixpoint for fixed guards. Entry points start from their guards
+/// (empty except at loop headers); a loop header's other predecessors
+/// other than back-edges pass through its guard, so they add nothing.
+fn dataflow(
+    proto: &Proto,
+    entries: &[bool],
+    loop_headers: &[bool],
+    guards: &[RegSet],
+    int_only: &dyn Fn(usize) -> bool,
+) -> Vec<RegSet> {
     let n = proto.code.len();
     let regs = proto.nregs as usize;
     // Top (everything) for instructions not reached yet; meet is
@@ -122,9 +140,13 @@ fn dataflow(proto: &Proto, entries: &[bool], guards: &[RegSet], int_only: &dyn F
     let mut queued: Vec<bool> = entries.to_vec();
     while let Some(pc) = work.pop() {
         queued[pc] = false;
+        let op = proto.code[pc];
         let mut out = known[pc].clone();
-        transfer(proto.code[pc], int_only(pc), &mut out);
-        for s in successors(proto.code[pc], pc, n) {
+        transfer(op, int_only(pc), &mut out);
+        for s in successors(op, pc, n) {
+            if loop_headers[s] && !matches!(op, Op::Loop { .. }) {
+                continue;
+            }
             let changed = if reached[s] {
                 let before = known[s].clone();
                 known[s].intersect(&out);
@@ -143,84 +165,140 @@ fn dataflow(proto: &Proto, entries: &[bool], guards: &[RegSet], int_only: &dyn F
     known
 }
 
-fn successors(op: Op, pc: usize, n: usize) -> Vec<usize> {
-    let falls_through = !matches!(
-        op,
-        Op::Jmp { .. } | Op::Loop { .. } | Op::Return { .. } | Op::TailCall { .. } | Op::TailSelf { .. } | Op::NoMatch { .. }
-    );
-    let mut s = Vec::with_capacity(2);
-    if falls_through && pc + 1 < n {
-        s.push(pc + 1);
-    }
-    if let Some(t) = op.jump_target(pc) {
-        if t < n && !matches!(op, Op::TailSelf { .. }) {
-            s.push(t);
+/// The registers that every iteration of the loop at `header` (a path
+/// from the header back to it through the instructions up to its last
+/// back-edge) reads with an int-only instruction before writing them. A
+/// backward "must" analysis where the back-edge requires nothing and
+/// leaving the loop constrains nothing: a loop that runs zero iterations
+/// reads nothing, and guarding it costs at most a deoptimization, which is
+/// counted and ends speculation for the function if it repeats.
+fn must_read_int(proto: &Proto, header: usize, int_only: &dyn Fn(usize) -> bool) -> RegSet {
+    let regs = proto.nregs as usize;
+    let last = proto
+        .code
+        .iter()
+        .enumerate()
+        .filter(|(pc, op)| matches!(op, Op::Loop { .. }) && op.jump_target(*pc) == Some(header))
+        .map(|(pc, _)| pc)
+        .max()
+        .unwrap_or(header);
+    let n = proto.code.len();
+    let region = header..=last;
+    let mut sets: Vec<RegSet> = region.clone().map(|_| RegSet::full(regs)).collect();
+    // Bounds the answer where no path comes back (unreachable back-edges).
+    let mut read_at_all = RegSet::empty(regs);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for pc in region.clone().rev() {
+            let op = proto.code[pc];
+            let mut s = RegSet::full(regs);
+            for t in successors(op, pc, n) {
+                if matches!(op, Op::Loop { .. }) && t == header {
+                    s.clear();
+                } else if region.contains(&t) {
+                    s.intersect(&sets[t - header]);
+                }
+            }
+            match writes(op) {
+                Writes::None => {}
+                Writes::Reg(r) => s.remove(r),
+                Writes::From(base) => s.remove_from(base),
+                Writes::All => s.clear(),
+            }
+            for r in int_reads(op, int_only(pc)).into_iter().flatten() {
+                s.insert(r);
+                read_at_all.insert(r);
+            }
+            if s != sets[pc - header] {
+                sets[pc - header] = s;
+                changed = true;
+            }
         }
     }
-    s
+    let mut at_header = sets.swap_remove(0);
+    at_header.intersect(&read_at_all);
+    at_header
 }
 
-/// What an instruction does to the set, on the path that continues in
-/// native code.
-fn transfer(op: Op, int_only: bool, s: &mut RegSet) {
+/// The registers an instruction compiled int-only reads (and so, on the
+/// path that stays native, proves to be ints).
+fn int_reads(op: Op, int_only: bool) -> [Option<u16>; 2] {
     use Op::*;
+    if !int_only {
+        return [None, None];
+    }
     match op {
-        LoadInt { dst, .. } => s.insert(dst),
-        Move { dst, src } => {
-            if s.contains(src) {
-                s.insert(dst)
-            } else {
-                s.remove(dst)
-            }
-        }
-        Add { dst, a, b } | Sub { dst, a, b } | Mul { dst, a, b } => {
-            if int_only {
-                s.insert(a);
-                s.insert(b);
-                s.insert(dst);
-            } else {
-                s.remove(dst);
-            }
-        }
-        AddI { dst, a, .. } | SubI { dst, a, .. } | MulI { dst, a, .. } => {
-            if int_only {
-                s.insert(a);
-                s.insert(dst);
-            } else {
-                s.remove(dst);
-            }
-        }
-        JmpIfNotLt { a, b, .. }
+        Add { a, b, .. }
+        | Sub { a, b, .. }
+        | Mul { a, b, .. }
+        | JmpIfNotLt { a, b, .. }
         | JmpIfNotLe { a, b, .. }
         | JmpIfNotGt { a, b, .. }
         | JmpIfNotGe { a, b, .. }
         | JmpIfNotEq { a, b, .. }
-        | JmpIfNotNe { a, b, .. } => {
-            if int_only {
-                s.insert(a);
-                s.insert(b);
-            }
-        }
-        JmpIfNotLtI { a, .. }
+        | JmpIfNotNe { a, b, .. }
+        | Lt { a, b, .. }
+        | Le { a, b, .. }
+        | Gt { a, b, .. }
+        | Ge { a, b, .. }
+        | Eq { a, b, .. }
+        | Ne { a, b, .. } => [Some(a), Some(b)],
+        AddI { a, .. }
+        | SubI { a, .. }
+        | MulI { a, .. }
+        | JmpIfNotLtI { a, .. }
         | JmpIfNotLeI { a, .. }
         | JmpIfNotGtI { a, .. }
         | JmpIfNotGeI { a, .. }
         | JmpIfNotEqI { a, .. }
-        | JmpIfNotNeI { a, .. } => {
-            if int_only {
-                s.insert(a);
-            }
-        }
-        Lt { dst, a, b } | Le { dst, a, b } | Gt { dst, a, b } | Ge { dst, a, b } | Eq { dst, a, b } | Ne { dst, a, b } => {
-            if int_only {
-                s.insert(a);
-                s.insert(b);
-            }
-            s.remove(dst);
-        }
-        Jmp { .. } | Loop { .. } | JmpIfFalse { .. } | JmpIfTrue { .. } => {}
-        SetGlobal { .. } | DefGlobal { .. } | SetUpcell { .. } | SetCell { .. } | VecSet { .. } | CheckInit { .. } => {}
-        LoadNil { dst }
+        | JmpIfNotNeI { a, .. } => [Some(a), None],
+        _ => [None, None],
+    }
+}
+
+/// Which registers an instruction may write.
+enum Writes {
+    None,
+    Reg(u16),
+    /// Every register from this one up (a call's frame overlaps them).
+    From(u16),
+    /// Not modelled: possibly any.
+    All,
+}
+
+fn writes(op: Op) -> Writes {
+    use Op::*;
+    match op {
+        Jmp { .. } | Loop { .. } | JmpIfFalse { .. } | JmpIfTrue { .. } => Writes::None,
+        JmpIfNotLt { .. }
+        | JmpIfNotLe { .. }
+        | JmpIfNotGt { .. }
+        | JmpIfNotGe { .. }
+        | JmpIfNotEq { .. }
+        | JmpIfNotNe { .. }
+        | JmpIfNotLtI { .. }
+        | JmpIfNotLeI { .. }
+        | JmpIfNotGtI { .. }
+        | JmpIfNotGeI { .. }
+        | JmpIfNotEqI { .. }
+        | JmpIfNotNeI { .. } => Writes::None,
+        SetGlobal { .. } | DefGlobal { .. } | SetUpcell { .. } | SetCell { .. } | VecSet { .. } | CheckInit { .. } => Writes::None,
+        LoadInt { dst, .. }
+        | Move { dst, .. }
+        | Add { dst, .. }
+        | Sub { dst, .. }
+        | Mul { dst, .. }
+        | AddI { dst, .. }
+        | SubI { dst, .. }
+        | MulI { dst, .. }
+        | Lt { dst, .. }
+        | Le { dst, .. }
+        | Gt { dst, .. }
+        | Ge { dst, .. }
+        | Eq { dst, .. }
+        | Ne { dst, .. }
+        | LoadNil { dst }
         | LoadBool { dst, .. }
         | LoadK { dst, .. }
         | LoadEmpty { dst }
@@ -243,12 +321,54 @@ fn transfer(op: Op, int_only: bool, s: &mut RegSet) {
         | Cons { dst, .. }
         | IsEmpty { dst, .. }
         | Head { dst, .. }
-        | Tail { dst, .. } => s.remove(dst),
+        | Tail { dst, .. } => Writes::Reg(dst),
         // The callee's frame (or the builtin's arguments and result) lies
         // at and above `base`.
-        Call { base, .. } | CallBuiltin { base, .. } | Effect { base, .. } => s.remove_from(base),
-        // Anything else: forget everything.
-        _ => s.clear(),
+        Call { base, .. } | CallBuiltin { base, .. } | Effect { base, .. } => Writes::From(base),
+        _ => Writes::All,
+    }
+}
+
+fn successors(op: Op, pc: usize, n: usize) -> Vec<usize> {
+    let falls_through = !matches!(
+        op,
+        Op::Jmp { .. } | Op::Loop { .. } | Op::Return { .. } | Op::TailCall { .. } | Op::TailSelf { .. } | Op::NoMatch { .. }
+    );
+    let mut s = Vec::with_capacity(2);
+    if falls_through && pc + 1 < n {
+        s.push(pc + 1);
+    }
+    if let Some(t) = op.jump_target(pc) {
+        if t < n && !matches!(op, Op::TailSelf { .. }) {
+            s.push(t);
+        }
+    }
+    s
+}
+
+/// What an instruction does to the set, on the path that continues in
+/// native code: what its int-only reads prove, less what it writes, plus
+/// its result when that is an int.
+fn transfer(op: Op, int_only: bool, s: &mut RegSet) {
+    use Op::*;
+    let result_is_int = match op {
+        LoadInt { .. } => true,
+        Move { src, .. } => s.contains(src),
+        Add { .. } | Sub { .. } | Mul { .. } | AddI { .. } | SubI { .. } | MulI { .. } => int_only,
+        _ => false,
+    };
+    // The reads happen (and prove their operands) before the write.
+    for r in int_reads(op, int_only).into_iter().flatten() {
+        s.insert(r);
+    }
+    match writes(op) {
+        Writes::None => {}
+        Writes::Reg(r) => s.remove(r),
+        Writes::From(base) => s.remove_from(base),
+        Writes::All => s.clear(),
+    }
+    if let (true, Writes::Reg(dst)) = (result_is_int, writes(op)) {
+        s.insert(dst);
     }
 }
 
@@ -307,14 +427,28 @@ mod loop_tests {
     fn an_int_loop_keeps_its_counters_known_and_guards_them_at_the_header() {
         let p = function(SUM_TO, "sum-to");
         let (a, header) = run(&p, true);
-        // Registers: n = 0, i = 2, acc = 3 (see `claudelang disasm`).
-        assert_eq!(a.guards[header].iter().collect::<Vec<_>>(), [2, 3], "{:?}", p.code);
-        assert!(!a.guards[0].contains(0), "the function start is never guarded");
+        // Registers: n = 0, i = 2, acc = 3 (see `claudelang disasm`). The
+        // bound `n` is only read, so only the guard can make it known.
+        assert_eq!(a.guards[header].iter().collect::<Vec<_>>(), [0, 2, 3], "{:?}", p.code);
+        assert!(a.guards[0].is_empty(), "the function start is not a loop header");
         let add = p.code.iter().position(|op| matches!(op, Op::Add { .. })).unwrap();
         for r in [0, 2, 3] {
+            assert!(a.known[header].contains(r), "register {r} is known int at the header");
             assert!(a.known[add].contains(r), "register {r} is known int inside the loop");
         }
-        assert!(!a.known[header].contains(0), "n is not known at the header: the entry path never checked it");
+        assert!(!a.known[header - 1].contains(0), "n is not known before the loop's guard");
+    }
+
+    #[test]
+    fn registers_the_loop_does_not_read_as_ints_are_not_guarded() {
+        // `s` is untouched by the loop, `x` is written before it is read,
+        // and `y` is read as an int on one path only: a guard on any of
+        // them could deoptimize a loop that would never have.
+        let src = "(define (f s n) (let ((i 0) (x nil) (y nil))                    (while (< i n) (set! x (+ i 1)) (set! i (+ x 0)) (if (< i 5) (set! y (+ y 1)) nil)) s))";
+        let p = function(src, "f");
+        let (a, header) = run(&p, true);
+        // Registers: s = 0, n = 1, i = 3, x = 4, y = 5.
+        assert_eq!(a.guards[header].iter().collect::<Vec<_>>(), [1, 3], "{:?}", p.code);
     }
 
     #[test]
