@@ -17,7 +17,7 @@ use crate::error::{exn, Exn, RuntimeError, TraceFrame, MAX_TRACE_FRAMES};
 use crate::function::Function;
 use crate::printer;
 use crate::runtime::{Frame, Runtime};
-use crate::tier::{Hot, FEEDBACK_FLOAT, FEEDBACK_OTHER, STATUS_DEOPT, STATUS_ERROR};
+use crate::tier::{Hot, FEEDBACK_FLOAT, FEEDBACK_OTHER, STATUS_DEOPT, STATUS_ERROR, STATUS_TAIL};
 use crate::value::{Closure, Gc, Value};
 use claudelang_frontend::builtins::{BuiltinKind, B, BUILTINS};
 use claudelang_frontend::bytecode::{Capture, Op};
@@ -327,6 +327,13 @@ impl Runtime {
                     fr.native = false;
                 }
                 let at = (status & 0xFFFF_FFFF) as u32;
+                if status & STATUS_TAIL != 0 {
+                    // A tail call replaced the top frame (native code ran
+                    // it as far as it could): start the new function.
+                    interpret_once = false;
+                    osr = false;
+                    continue 'frame;
+                }
                 if self.frames.len() != depth {
                     // Native code called native code, and a callee left to
                     // the interpreter: that callee is now the top frame.

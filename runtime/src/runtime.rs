@@ -145,6 +145,9 @@ pub struct Runtime {
     /// Native activations called directly by native code and still running
     /// (0 when the interpreter called the running native code).
     pub(crate) native_depth: u64,
+    /// Set by `tier::rt_tail`: the native entry of the function a tail
+    /// call from native code just switched the top frame to (0: none).
+    pub(crate) tail_entry: usize,
     /// An attached profiler (see `probe.rs`).
     pub(crate) probe: Option<Box<dyn Probe>>,
 }
@@ -200,6 +203,7 @@ impl Runtime {
             hot_thresholds: (u64::MAX, u64::MAX),
             pending_error: None,
             native_depth: 0,
+            tail_entry: 0,
             probe: None,
         };
         effects::install_defaults(&mut rt);

@@ -10,7 +10,8 @@
 //!
 //! * `EXEC | pc`: interpret from `pc` (the instruction there was not run);
 //! * `ERROR | pc`: the instruction at `pc` raised `Runtime::pending_error`;
-//! * `DEOPT | pc`: a type guard failed at `pc`: interpret from there.
+//! * `DEOPT | pc`: a type guard failed at `pc`: interpret from there;
+//! * `TAIL`: a tail call replaced the frame: run the new top frame.
 //!
 //! The interpreter re-enters native code at its two tier-up points: when a
 //! frame (re)starts running — after a call pushes it or a callee returns to
@@ -43,6 +44,14 @@ pub const STATUS_DEOPT: u64 = 2 << 32;
 /// Status word high half: a natively called function returned; its
 /// result is in the caller's call register. Only native code sees this.
 pub const STATUS_RETURNED: u64 = 3 << 32;
+
+/// Status word high half: the running function made a tail call, which
+/// replaced its frame (now at pc 0). Whoever called the native code runs
+/// the new top frame: native code calling natively enters the callee's code
+/// when `Runtime::tail_entry` is non-zero; the interpreter restarts the
+/// frame (entering native code if it has some). Either way the machine
+/// stack does not grow, so tail calls stay proper in native code.
+pub const STATUS_TAIL: u64 = 4 << 32;
 
 /// How deep native code may call native code on the machine stack before
 /// calls go through the interpreter again (which then starts a new chain).
@@ -90,6 +99,8 @@ pub const CONS_HEAD_OFFSET: i32 =
 pub const CONS_TAIL_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
 
+/// Byte offset of `Runtime::tail_entry`.
+pub const TAIL_ENTRY_OFFSET: i32 = std::mem::offset_of!(Runtime, tail_entry) as i32;
 /// Byte offset of `Runtime::native_depth`.
 pub const NATIVE_DEPTH_OFFSET: i32 = std::mem::offset_of!(Runtime, native_depth) as i32;
 /// Byte offset of `Closure::func` from a closure's object pointer.
@@ -238,9 +249,12 @@ pub unsafe extern "C" fn rt_builtin3(
 /// `nargs` arguments above it) has native code and everything a frame push
 /// needs is at hand — fixed arity, frame and native-depth limits, stack
 /// room (the stack must not move under running native code) — pushes its
-/// frame exactly as the interpreter would and returns the callee's entry
-/// point; the caller then calls it on the machine stack. Otherwise returns
-/// 0 and the caller leaves to the interpreter, which makes the call.
+/// frame as the interpreter would and returns the callee's entry point;
+/// the caller then calls it (at pc 0) on the machine stack. Otherwise
+/// returns 0 and the caller leaves to the interpreter, which makes the
+/// call. Unlike the interpreter's call, this leaves the callee's locals
+/// (registers past its arguments) to the callee's native prologue, which
+/// sets them to nil before anything can observe them.
 ///
 /// # Safety
 /// `slot` points at a register of the running frame; `caller_pc` is the
@@ -260,17 +274,71 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     if top > rt.stack.len() {
         return 0;
     }
-    for i in base + nargs as usize..top {
-        *stack.add(i) = Value::Nil;
-    }
     rt.frames.last_mut().expect("native call without a frame").pc = caller_pc;
     rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32, entered_native: true, native: true });
     rt.count_call(f);
+    // The callee's locals still hold whatever an earlier frame left there.
+    // Its native code clears them on entry (see the translator's
+    // prologue); only a collection before that must not see them.
     if rt.heap.at_safepoint() {
+        for i in base + nargs as usize..top {
+            *stack.add(i) = Value::Nil;
+        }
         rt.safepoint();
     }
     rt.native_depth += 1;
     entry as usize
+}
+
+/// A tail call from native code: the closure in `base[b]` with `nargs`
+/// arguments above it replaces the running (top) frame, exactly as the
+/// interpreter's tail call does, when the callee has a fixed arity that
+/// matches and its frame fits in the stack that exists. Sets
+/// `tail_entry` to the callee's native entry point (0: none) and returns
+/// 1; the caller then returns `STATUS_TAIL`. Returns 0 without changing
+/// anything otherwise, and the interpreter makes the call (and reports
+/// any error).
+///
+/// # Safety
+/// `base` is the running frame's first register; `b + nargs` is within it.
+pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nargs: u32) -> u32 {
+    let rt = &mut *rt;
+    let callee = base.add(b as usize);
+    let Value::Closure(c) = *callee else { return 0 };
+    let f: &Function = &*c.func.as_ptr();
+    if f.fixed_arity as u32 != nargs {
+        return 0;
+    }
+    let stack = rt.stack.as_mut_ptr();
+    let frame_base = base.offset_from(stack) as usize;
+    let top = frame_base + f.nregs as usize;
+    if top > rt.stack.len() {
+        return 0;
+    }
+    // The callee and its arguments move down over the caller's closure
+    // slot and parameters (the ranges may overlap: `copy`, not
+    // `copy_nonoverlapping`).
+    std::ptr::copy(callee, base.sub(1), nargs as usize + 1);
+    for i in frame_base + nargs as usize..top {
+        *stack.add(i) = Value::Nil;
+    }
+    let entry = f.native_entry().map_or(0, |e| e as usize);
+    let fr = rt.frames.last_mut().expect("native tail call without a frame");
+    *fr = crate::runtime::Frame {
+        func: c.func,
+        closure: c,
+        pc: 0,
+        base: frame_base as u32,
+        entered_native: entry != 0,
+        native: entry != 0,
+    };
+    rt.count_call(f);
+    if rt.heap.at_safepoint() {
+        rt.safepoint();
+    }
+    // Read after the safepoint: a tier manager may have just installed code.
+    rt.tail_entry = f.native_entry().map_or(0, |e| e as usize);
+    1
 }
 
 /// A return from a natively called function: pops its frame and stores

@@ -61,6 +61,7 @@ struct Helpers {
     safepoint: SigRef,
     enter: SigRef,
     leave: SigRef,
+    tail: SigRef,
     entry: SigRef,
 }
 
@@ -101,6 +102,7 @@ pub fn translate(
         safepoint: b.import_signature(sig(&[ptr], None)),
         enter: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(ptr))),
         leave: b.import_signature(sig(&[ptr, ptr], None)),
+        tail: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(i32t))),
         entry: b.import_signature(entry_signature(call_conv, ptr)),
     };
     let entry = b.create_block();
@@ -129,9 +131,13 @@ pub fn translate(
     // Every way into a loop header but its back-edges checks, once, the
     // tags the loop body then relies on (see `types.rs`).
     let guard_blocks: Vec<Option<Block>> = (0..blocks.len()).map(|i| (!types.guards[i].is_empty()).then(|| b.create_block())).collect();
+    // Entering at pc 0 starts an activation: a prologue sets the locals
+    // to nil first (see `rt_enter`).
+    let prologue = b.create_block();
     let targets: Vec<_> = (0..blocks.len())
         .map(|i| {
             let to = match guard_blocks[i] {
+                _ if i == 0 => prologue,
                 Some(g) => g,
                 None if entries[i] => blocks[i],
                 None => bad_pc,
@@ -194,6 +200,11 @@ pub fn translate(
         vars,
         edges,
     };
+
+    tx.b.switch_to_block(prologue);
+    tx.clear_locals(proto.nparams + proto.has_rest as u16, proto.nregs);
+    let start = tx.forward(0);
+    tx.b.ins().jump(start, &[]);
 
     // An out-of-range entry pc cannot happen; leave to the interpreter.
     tx.b.switch_to_block(bad_pc);
@@ -341,6 +352,31 @@ impl Tx<'_> {
     fn is_tag(&mut self, tag: Value, t: i64) -> Value {
         self.b.ins().icmp_imm_s(IntCC::Equal, tag, t)
     }
+    /// Sets registers `from..to` to nil (the tag is enough: a nil's payload
+    /// is never read).
+    fn clear_locals(&mut self, from: u16, to: u16) {
+        const UNROLL: u16 = 16;
+        if to.saturating_sub(from) <= UNROLL {
+            for r in from..to {
+                self.store_tag(r, TAG_NIL);
+            }
+            return;
+        }
+        let start = self.addr(from);
+        let end = self.addr(to);
+        let body = self.b.create_block();
+        let p = self.b.append_block_param(body, self.ptr);
+        let done = self.b.create_block();
+        self.b.ins().jump(body, &[BlockArg::Value(start)]);
+        self.b.switch_to_block(body);
+        let nil = self.b.ins().iconst(types::I8, TAG_NIL as i64);
+        self.b.ins().store(mem(), nil, p, 0);
+        let p1 = self.b.ins().iadd_imm_s(p, SLOT as i64);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, p1, end);
+        self.b.ins().brif(more, body, &[BlockArg::Value(p1)], done, &[]);
+        self.b.switch_to_block(done);
+    }
+
     /// The block for a forward edge (or fall-through) to `pc`: a loop
     /// header's guard when it has one. Only back-edges (`Op::Loop`) jump
     /// straight to a guarded header.
@@ -630,10 +666,11 @@ impl Tx<'_> {
             Op::Call { base, nargs } => self.translate_call(base, nargs),
             Op::Return { src } => self.translate_return(src),
 
-            // Tail calls to other functions, allocation of closures and
-            // cells, effects and rare instructions: the interpreter runs them.
-            Op::TailCall { .. }
-            | Op::Effect { .. }
+            Op::TailCall { base, nargs } => self.translate_tail_call(base, nargs),
+
+            // Allocation of closures and cells, effects and rare
+            // instructions: the interpreter runs them.
+            Op::Effect { .. }
             | Op::MakeList { .. }
             | Op::Closure { .. }
             | Op::NewCell { .. }
@@ -666,12 +703,57 @@ impl Tx<'_> {
         let zero = self.b.ins().iconst(types::I32, 0);
         let inst = self.b.ins().call_indirect(self.helpers.entry, entry, &[rt, callee, callee_base, zero]);
         let status = self.b.inst_results(inst)[0];
-        let returned = self.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_RETURNED as i64);
-        let pass_up = self.cold();
+        // The callee returned, or tail-called (then its replacement runs
+        // here, in a loop, so a chain of tail calls takes constant machine
+        // stack), or left for the interpreter (passed up).
+        let check = self.b.create_block();
+        let st = self.b.append_block_param(check, types::I64);
+        self.b.ins().jump(check, &[BlockArg::Value(status)]);
+        self.b.switch_to_block(check);
+        let returned = self.b.ins().icmp_imm_s(IntCC::Equal, st, STATUS_RETURNED as i64);
+        let other = self.cold();
         let n = self.next();
-        self.b.ins().brif(returned, n, &[], pass_up, &[]);
+        self.b.ins().brif(returned, n, &[], other, &[]);
+        self.b.switch_to_block(other);
+        let is_tail = self.b.ins().icmp_imm_s(IntCC::Equal, st, STATUS_TAIL as i64);
+        let tail = self.cold();
+        let pass_up = self.cold();
+        self.b.ins().brif(is_tail, tail, &[], pass_up, &[]);
+        self.b.switch_to_block(tail);
+        let next_entry = self.b.ins().load(self.ptr, mem(), rt, TAIL_ENTRY_OFFSET);
+        let has_code = self.b.ins().icmp_imm_s(IntCC::NotEqual, next_entry, 0);
+        let again = self.cold();
+        self.b.ins().brif(has_code, again, &[], pass_up, &[]);
+        self.b.switch_to_block(again);
+        // `rt_tail` moved the new callee into our call register.
+        let closure = self.payload(base);
+        let callee = self.b.ins().load(self.ptr, mem(), closure, CLOSURE_FUNC_OFFSET);
+        let zero = self.b.ins().iconst(types::I32, 0);
+        let inst = self.b.ins().call_indirect(self.helpers.entry, next_entry, &[rt, callee, callee_base, zero]);
+        let status = self.b.inst_results(inst)[0];
+        self.b.ins().jump(check, &[BlockArg::Value(status)]);
         self.b.switch_to_block(pass_up);
-        self.ret(status);
+        self.ret(st);
+    }
+
+    /// A tail call: `rt_tail` replaces our frame with the callee's and we
+    /// return `STATUS_TAIL` so that whoever called us runs it (see
+    /// `rt_tail`). Cases it does not take (not a closure, arity mismatch,
+    /// rest parameters, no stack room) leave to the interpreter.
+    fn translate_tail_call(&mut self, base: u16, nargs: u16) {
+        let rt = self.rt;
+        let fbase = self.base;
+        let b = self.b.ins().iconst(types::I32, base as i64);
+        let n = self.b.ins().iconst(types::I32, nargs as i64);
+        let done = self.helper(self.helpers.tail, rt_tail as *const () as usize, &[rt, fbase, b, n]).unwrap();
+        let out = self.cold();
+        let replaced = self.b.create_block();
+        self.b.ins().brif(done, replaced, &[], out, &[]);
+        self.b.switch_to_block(out);
+        self.exit_here();
+        self.b.switch_to_block(replaced);
+        let st = self.b.ins().iconst(types::I64, STATUS_TAIL as i64);
+        self.ret(st);
     }
 
     /// A return: if native code called us, pop our frame and hand the
@@ -1106,8 +1188,9 @@ impl Tx<'_> {
         // header.
         let start = self.forward(0);
         self.b.ins().jump(start, &[]);
+        // Another function after all (the name was rebound).
         self.b.switch_to_block(out);
-        self.exit_here();
+        self.translate_tail_call(base, nargs);
     }
 
     fn translate_builtin3(&mut self, id: B, regs: &[u16], dst: Option<u16>) {

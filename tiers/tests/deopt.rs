@@ -708,3 +708,45 @@ fn loops_entered_with_other_types_give_the_interpreters_results() {
     let (_, eager) = run(&case, Mode::Eager);
     assert_eq!(counts(&reference), counts(&eager));
 }
+
+// ---- tail calls between functions ---------------------------------------------
+
+/// Native code makes tail calls itself: the callee replaces the frame and
+/// the caller of the native code runs it, so the machine stack stays flat.
+/// Everything `rt_tail` does not take (builtins, rest parameters, wrong
+/// arity, non-functions) leaves to the interpreter, with its errors.
+#[test]
+fn tail_calls_between_functions_in_native_code() {
+    let case = Case {
+        setup: "(define (ping n) (if (= n 0) 'done (pong (- n 1))))
+(define (pong n) (if (= n 0) 'done (ping (- n 1))))
+(define (to-builtin xs) (length xs))
+(define (va . xs) xs)
+(define (to-rest a b) (va a b))
+(define (to-wrong a) (ping a a))
+(define (to-nonfn a) (a 1))
+(define (build n acc) (if (= n 0) acc (build2 (- n 1) (cons n acc))))
+(define (build2 n acc) (build n acc))
+(define (sum-list xs acc) (if (empty? xs) acc (add-head xs acc)))
+(define (add-head xs acc) (sum-list (tail xs) (+ acc (head xs))))
+(define (outer n) (list 1 (ping n)))",
+        warm: "(list (ping 100) (to-builtin '(1 2)) (to-rest 1 2) (sum-list (build 50 '()) 0) (outer 10))",
+        hot: &["ping", "pong", "to-builtin", "to-rest", "build", "build2", "sum-list", "add-head", "outer"],
+        probes: &[
+            "(ping 1000000)",
+            "(outer 1000001)",
+            "(to-builtin '(1 2 3))",
+            "(to-rest 1 2)",
+            "(to-wrong 3)",
+            "(to-nonfn 5)",
+            "(sum-list (build 200000 '()) 0)",
+            "(ping 'x)",
+            "(pong (quote y))",
+        ],
+    };
+    let outcomes = check(&case);
+    assert!(probe(&case, &outcomes, "(ping 1000000)").starts_with("value: done\n"), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(outer 1000001)").starts_with("value: (1 done)\n"), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(sum-list (build 200000 '()) 0)").starts_with("value: 20000100000\n"), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(to-wrong 3)").starts_with("error: "), "{outcomes:?}");
+}
