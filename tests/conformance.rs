@@ -81,6 +81,8 @@ fn run_case(bin: &Path, case: &Case, flags: &[&str]) -> Option<String> {
         .args(flags)
         .arg(&case.file)
         .current_dir(&case.dir)
+        // Every function compiled in these runs passes Cranelift's verifier.
+        .env("CLAUDELANG_JIT_VERIFY", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

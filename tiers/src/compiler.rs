@@ -96,8 +96,8 @@ pub fn compile_into(
 }
 
 /// A JIT module for `triple` with the project's code model.
-pub fn new_module(triple: &Triple) -> Result<JITModule, String> {
-    let isa = build_isa(triple)?;
+pub fn new_module(triple: &Triple, verify: bool) -> Result<JITModule, String> {
+    let isa = build_isa(triple, verify)?;
     Ok(JITModule::new(JITBuilder::with_isa(isa, default_libcall_names())))
 }
 
@@ -124,7 +124,7 @@ impl CompileThread {
     /// `/tmp/perf-<pid>.map`.
     pub fn start(capacity: usize, perf_map: bool, on_start: OnStart, on_done: OnDone) -> Result<CompileThread, String> {
         // Build the module here so a broken backend is reported up front.
-        let mut module = new_module(&Triple::host())?;
+        let mut module = new_module(&Triple::host(), crate::codemodel::verify_ir())?;
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -243,7 +243,7 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 /// the code. This is how the aarch64 backend is proven on x86_64 hosts.
 /// Returns the total code size in bytes.
 pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, String> {
-    let mut module = new_module(triple)?;
+    let mut module = new_module(triple, true)?;
     let mut ctx = module.make_context();
     let mut total = 0u64;
     let mut index = 0;
