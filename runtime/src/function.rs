@@ -43,6 +43,9 @@ pub struct Function {
     /// The native entry point, published by the compile thread with
     /// Release and read with Acquire at calls and back-edges; 0 = none.
     pub native: Arc<AtomicUsize>,
+    /// `Arc::as_ptr(&native)`: where native code reads a callee's entry
+    /// point on its inline call path (one load, not two).
+    pub entry_slot: *const AtomicUsize,
     /// Per-instruction type feedback: bit set of value tags seen by the
     /// instruction at that pc (arithmetic and comparisons). Reserved for
     /// the native tier's speculation.
@@ -59,7 +62,10 @@ impl Function {
         children: Box<[NonNull<Function>]>,
         (hot_calls, hot_loops): (u64, u64),
     ) -> Function {
+        let native = Arc::new(AtomicUsize::new(0));
         Function {
+            entry_slot: Arc::as_ptr(&native),
+            native,
             id,
             code: proto.code.as_ptr(),
             nregs: proto.nregs,
@@ -68,7 +74,6 @@ impl Function {
             hot_loops_at: Cell::new(hot_loops),
             osr_entries: Cell::new(0),
             deopts: Cell::new(0),
-            native: Arc::new(AtomicUsize::new(0)),
             calls: Cell::new(0),
             backedges: Cell::new(0),
             feedback: (0..proto.code.len()).map(|_| Cell::new(0)).collect(),

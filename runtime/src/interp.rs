@@ -144,7 +144,7 @@ impl Runtime {
             return Err(self.stack_overflow());
         }
         let new_len = top.next_power_of_two().min(self.config.max_stack_slots.max(top));
-        self.stack.resize(new_len, Value::Nil);
+        self.resize_stack(new_len);
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 pub mod builtins;
 pub mod effects;
 pub mod error;
+mod frames;
 pub mod function;
 pub mod heap;
 mod interp;

@@ -8,6 +8,7 @@
 
 use crate::builtins::NativeCtx;
 use crate::error::{exn, Exn, RuntimeError};
+use crate::frames::FrameStack;
 use crate::function::Function;
 use crate::heap::{Heap, HeapStats};
 use crate::names::Names;
@@ -94,8 +95,11 @@ pub(crate) struct HostEntry {
 }
 
 /// One activation record. Registers live in `Runtime::stack[base..]`; the
-/// closure being run sits just below, in `stack[base - 1]`.
+/// closure being run sits just below, in `stack[base - 1]`. The layout is
+/// fixed (`#[repr(C)]`) because native code pushes frames itself (offsets
+/// in `tier.rs`).
 #[derive(Clone, Copy)]
+#[repr(C)]
 pub(crate) struct Frame {
     pub func: NonNull<Function>,
     pub closure: Gc<crate::value::Closure>,
@@ -127,7 +131,10 @@ pub struct Runtime {
     #[allow(clippy::vec_box)]
     pub(crate) functions: Vec<Box<Function>>,
     pub(crate) stack: Vec<Value>,
-    pub(crate) frames: Vec<Frame>,
+    /// One past the last slot of `stack`, kept current by `resize_stack`
+    /// so native code can check for room with one load.
+    pub(crate) stack_end: *const Value,
+    pub(crate) frames: FrameStack,
     /// Closures of the prelude builtins (`map`...), by builtin id.
     pub(crate) prelude: Vec<Value>,
     pub(crate) host_fns: Vec<HostEntry>,
@@ -192,7 +199,8 @@ impl Runtime {
             // resize would move the frames of running native code), so
             // start with room for common depths: 64K slots = 1 MiB.
             stack: vec![Value::Nil; 1 << 16],
-            frames: Vec::new(),
+            stack_end: std::ptr::null(),
+            frames: FrameStack::new(),
             prelude: vec![Value::Nil; BUILTINS.len()],
             host_fns: Vec::new(),
             effects: HashMap::new(),
@@ -206,9 +214,16 @@ impl Runtime {
             tail_entry: 0,
             probe: None,
         };
+        rt.stack_end = rt.stack.as_ptr_range().end;
         effects::install_defaults(&mut rt);
         rt.load_prelude();
         rt
+    }
+
+    /// Resizes the VM stack (moving it), keeping `stack_end` current.
+    pub(crate) fn resize_stack(&mut self, len: usize) {
+        self.stack.resize(len, Value::Nil);
+        self.stack_end = self.stack.as_ptr_range().end;
     }
 
     fn load_prelude(&mut self) {
@@ -432,7 +447,7 @@ impl Runtime {
             return Err(RuntimeError::new("stack overflow"));
         }
         if self.stack.len() < need {
-            self.stack.resize(need.next_power_of_two(), Value::Nil);
+            self.resize_stack(need.next_power_of_two());
         }
         self.stack[slot] = f;
         self.stack[slot + 1..slot + 1 + args.len()].copy_from_slice(args);
@@ -517,7 +532,7 @@ impl Runtime {
         for f in &self.functions {
             self.heap.mark_all(&f.consts);
         }
-        for fr in &self.frames {
+        for fr in self.frames.iter() {
             self.heap.mark(Value::Closure(fr.closure));
         }
         for v in self.state.values() {

@@ -99,6 +99,32 @@ pub const CONS_HEAD_OFFSET: i32 =
 pub const CONS_TAIL_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
 
+/// Byte offsets of the frame stack's pointer, length and capacity in a
+/// `Runtime` (`frames.rs`), and of the frame limit.
+pub const FRAMES_PTR_OFFSET: i32 =
+    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, ptr)) as i32;
+pub const FRAMES_LEN_OFFSET: i32 =
+    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, len)) as i32;
+pub const FRAMES_CAP_OFFSET: i32 =
+    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, cap)) as i32;
+pub const MAX_FRAMES_OFFSET: i32 = std::mem::offset_of!(Runtime, config.max_frames) as i32;
+/// Byte offset of `Runtime::stack_end`.
+pub const STACK_END_OFFSET: i32 = std::mem::offset_of!(Runtime, stack_end) as i32;
+/// The size of a `Frame` and the byte offsets of its fields.
+pub const FRAME_SIZE: i64 = std::mem::size_of::<crate::runtime::Frame>() as i64;
+pub const FRAME_FUNC_OFFSET: i32 = std::mem::offset_of!(crate::runtime::Frame, func) as i32;
+pub const FRAME_CLOSURE_OFFSET: i32 = std::mem::offset_of!(crate::runtime::Frame, closure) as i32;
+pub const FRAME_PC_OFFSET: i32 = std::mem::offset_of!(crate::runtime::Frame, pc) as i32;
+pub const FRAME_BASE_OFFSET: i32 = std::mem::offset_of!(crate::runtime::Frame, base) as i32;
+pub const FRAME_ENTERED_NATIVE_OFFSET: i32 = std::mem::offset_of!(crate::runtime::Frame, entered_native) as i32;
+pub const FRAME_NATIVE_OFFSET: i32 = std::mem::offset_of!(crate::runtime::Frame, native) as i32;
+/// Byte offsets of the `Function` fields native code's call path reads.
+pub const FUNC_ENTRY_SLOT_OFFSET: i32 = std::mem::offset_of!(Function, entry_slot) as i32;
+pub const FUNC_FIXED_ARITY_OFFSET: i32 = std::mem::offset_of!(Function, fixed_arity) as i32;
+pub const FUNC_NREGS_OFFSET: i32 = std::mem::offset_of!(Function, nregs) as i32;
+pub const FUNC_CALLS_OFFSET: i32 = std::mem::offset_of!(Function, calls) as i32;
+pub const FUNC_HOT_CALLS_AT_OFFSET: i32 = std::mem::offset_of!(Function, hot_calls_at) as i32;
+
 /// Byte offset of `Runtime::tail_entry`.
 pub const TAIL_ENTRY_OFFSET: i32 = std::mem::offset_of!(Runtime, tail_entry) as i32;
 /// Byte offset of `Runtime::native_depth`.
@@ -339,20 +365,6 @@ pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nar
     // Read after the safepoint: a tier manager may have just installed code.
     rt.tail_entry = f.native_entry().map_or(0, |e| e as usize);
     1
-}
-
-/// A return from a natively called function: pops its frame and stores
-/// the result in the caller's call register.
-///
-/// # Safety
-/// `value` points at a register of the returning (top) frame, which was
-/// pushed by `rt_enter`.
-pub unsafe extern "C" fn rt_leave(rt: *mut Runtime, value: *const Value) {
-    let rt = &mut *rt;
-    let v = *value;
-    let fr = rt.frames.pop().expect("native return without a frame");
-    *rt.stack.as_mut_ptr().add(fr.base as usize - 1) = v;
-    rt.native_depth -= 1;
 }
 
 /// The safepoint slow path of a loop back-edge in native code (which

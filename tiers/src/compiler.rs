@@ -10,9 +10,11 @@ use crate::codemodel::build_isa;
 use crate::perfmap::PerfMap;
 use crate::unwind::Registrations;
 use cranelift_codegen::isa::unwind::UnwindInfo;
-use crate::translate::{entry_signature, translate, Speculation};
+use crate::translate::{entry_signature, translate, Speculation, Stubs};
 use claudelang_frontend::bytecode::Proto;
-use cranelift_codegen::ir::UserFuncName;
+use cranelift_codegen::ir::{AbiParam, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_codegen::Context;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
@@ -64,6 +66,7 @@ pub fn compile_into(
     proto: &Proto,
     consts: usize,
     spec: &Speculation,
+    stubs: &Stubs,
     symbol: &str,
     index: u32,
 ) -> Result<(CodeInfo, Option<UnwindInfo>), String> {
@@ -72,7 +75,7 @@ pub fn compile_into(
     module.clear_context(ctx);
     ctx.func.signature = entry_signature(call_conv, ptr);
     ctx.func.name = UserFuncName::user(0, index);
-    translate(&mut ctx.func, proto, consts as u64, spec, module.target_config(), call_conv);
+    translate(&mut ctx.func, proto, consts as u64, spec, stubs, module.target_config(), call_conv);
     let id = module
         .declare_function(symbol, Linkage::Local, &ctx.func.signature)
         .map_err(|e| e.to_string())?;
@@ -93,6 +96,44 @@ pub fn compile_into(
     module.clear_context(ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
     Ok((CodeInfo { address: module.get_finalized_function(id) as usize, bytes }, unwind))
+}
+
+/// Compiles the stubs into `module` (see `Stubs`). Function index 0 is
+/// theirs.
+pub fn compile_stubs(module: &mut JITModule, ctx: &mut Context) -> Result<(Stubs, CodeInfo, Option<UnwindInfo>), String> {
+    let ptr = module.target_config().pointer_type();
+    module.clear_context(ctx);
+    // The safepoint stub: `preserve_all` for its callers (native loops
+    // call it from their back-edge slow path and keep every register), a
+    // plain C call of `rt_safepoint` inside.
+    let mut sig = Signature::new(CallConv::PreserveAll);
+    sig.params.push(AbiParam::new(ptr));
+    ctx.func.signature = sig.clone();
+    ctx.func.name = UserFuncName::user(0, 0);
+    let mut c_sig = Signature::new(module.isa().default_call_conv());
+    c_sig.params.push(AbiParam::new(ptr));
+    {
+        let mut fbc = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let rt = b.block_params(entry)[0];
+        let c_sig = b.import_signature(c_sig);
+        let f = b.ins().iconst(ptr, claudelang_runtime::tier::rt_safepoint as *const () as usize as i64);
+        b.ins().call_indirect(c_sig, f, &[rt]);
+        b.ins().return_(&[]);
+        b.seal_all_blocks();
+        b.finalize(module.target_config());
+    }
+    let id = module.declare_function("claudelang_safepoint_stub", Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
+    let bytes = ctx.compiled_code().map(|c| c.code_info().total_size).unwrap_or(0);
+    let unwind = ctx.compiled_code().and_then(|c| c.create_unwind_info(module.isa()).ok().flatten());
+    module.clear_context(ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    let address = module.get_finalized_function(id) as usize;
+    Ok((Stubs { safepoint: address }, CodeInfo { address, bytes }, unwind))
 }
 
 /// A JIT module for `triple` with the project's code model.
@@ -125,6 +166,8 @@ impl CompileThread {
     pub fn start(capacity: usize, perf_map: bool, on_start: OnStart, on_done: OnDone) -> Result<CompileThread, String> {
         // Build the module here so a broken backend is reported up front.
         let mut module = new_module(&Triple::host(), crate::codemodel::verify_ir())?;
+        let mut stub_ctx = module.make_context();
+        let stubs = compile_stubs(&mut module, &mut stub_ctx)?;
         let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(capacity.max(1));
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -136,6 +179,11 @@ impl CompileThread {
                 let mut index = 0;
                 let mut unwind = Registrations::default();
                 let mut perf = if perf_map { PerfMap::open().ok() } else { None };
+                let (stubs, stub_code, stub_unwind) = stubs;
+                unwind.register(module.isa(), stub_unwind.as_ref(), stub_code.address);
+                if let Some(p) = perf.as_mut() {
+                    p.add(stub_code.address, stub_code.bytes, "claudelang safepoint stub [jit]");
+                }
                 for job in job_rx {
                     if cancelled.load(Ordering::Relaxed) {
                         continue;
@@ -147,7 +195,7 @@ impl CompileThread {
                         let spec = Speculation { feedback: &job.feedback, enabled: job.speculate };
                         // Recompiles of one function need distinct symbols.
                         let symbol = format!("{}#{index}", job.symbol);
-                        compile_into(&mut module, &mut ctx, &job.proto, job.consts, &spec, &symbol, index)
+                        compile_into(&mut module, &mut ctx, &job.proto, job.consts, &spec, &stubs, &symbol, index)
                     }))
                     .map(|r| {
                         r.map(|(code, info)| {
@@ -245,7 +293,9 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, String> {
     let mut module = new_module(triple, true)?;
     let mut ctx = module.make_context();
-    let mut total = 0u64;
+    let (stubs, stub_code, _) = compile_stubs(&mut module, &mut ctx)?;
+    let mut total = stub_code.bytes as u64;
+    // Never called here: relocation only.
     let mut index = 0;
     let mut stack: Vec<Arc<Proto>> = protos.to_vec();
     while let Some(p) = stack.pop() {
@@ -257,7 +307,7 @@ pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, Stri
         // the guarded and the generic paths get generated across the set.
         let feedback = vec![(index % 2) as u16; p.code.len()];
         let spec = Speculation { feedback: &feedback, enabled: true };
-        let (code, _) = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &symbol, index)?;
+        let (code, _) = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &stubs, &symbol, index)?;
         total += code.bytes as u64;
     }
     // The module's memory is dropped with it (leaked on purpose by

@@ -60,9 +60,20 @@ struct Helpers {
     builtin3: SigRef,
     safepoint: SigRef,
     enter: SigRef,
-    leave: SigRef,
     tail: SigRef,
     entry: SigRef,
+}
+
+/// Addresses of the stubs compiled into the same module
+/// (`compiler::compile_stubs`): machine code the translated functions call
+/// that is not Rust.
+#[derive(Clone, Copy, Debug)]
+pub struct Stubs {
+    /// `(rt)` with the `preserve_all` convention: calls `rt_safepoint`.
+    /// A loop's back-edge calls it on its slow path, and since the call
+    /// clobbers no register, the values the loop keeps in registers need
+    /// not live in callee-saved ones (or on the stack) across the loop.
+    pub safepoint: usize,
 }
 
 /// Translates `proto` into `func` (whose signature must be
@@ -81,6 +92,7 @@ pub fn translate(
     proto: &Proto,
     consts: u64,
     spec: &Speculation,
+    stubs: &Stubs,
     target: TargetFrontendConfig,
     call_conv: CallConv,
 ) {
@@ -99,9 +111,12 @@ pub fn translate(
         compare: b.import_signature(sig(&[ptr, i32t, ptr, ptr], Some(i32t))),
         builtin: b.import_signature(sig(&[ptr, i32t, ptr, i32t], Some(i32t))),
         builtin3: b.import_signature(sig(&[ptr, i32t, i32t, ptr, ptr, ptr, ptr], Some(i32t))),
-        safepoint: b.import_signature(sig(&[ptr], None)),
+        safepoint: b.import_signature({
+            let mut s = Signature::new(CallConv::PreserveAll);
+            s.params.push(AbiParam::new(ptr));
+            s
+        }),
         enter: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(ptr))),
-        leave: b.import_signature(sig(&[ptr, ptr], None)),
         tail: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(i32t))),
         entry: b.import_signature(entry_signature(call_conv, ptr)),
     };
@@ -193,6 +208,7 @@ pub fn translate(
         blocks,
         guard_blocks,
         consts,
+        stubs: *stubs,
         scratch,
         pc: 0,
         int_only: false,
@@ -280,6 +296,7 @@ struct Tx<'a> {
     /// Where forward edges into a guarded loop header go.
     guard_blocks: Vec<Option<Block>>,
     consts: u64,
+    stubs: Stubs,
     scratch: cranelift_codegen::ir::StackSlot,
     pc: usize,
     /// The current instruction has only seen int operands: compile just
@@ -352,6 +369,13 @@ impl Tx<'_> {
     fn is_tag(&mut self, tag: Value, t: i64) -> Value {
         self.b.ins().icmp_imm_s(IntCC::Equal, tag, t)
     }
+    /// Branches to `to` when `cond` holds, else continues in a new block.
+    fn bail_if(&mut self, cond: Value, to: Block) {
+        let go_on = self.b.create_block();
+        self.b.ins().brif(cond, to, &[], go_on, &[]);
+        self.b.switch_to_block(go_on);
+    }
+
     /// Sets registers `from..to` to nil (the tag is enough: a nil's payload
     /// is never read).
     fn clear_locals(&mut self, from: u16, to: u16) {
@@ -679,23 +703,107 @@ impl Tx<'_> {
         }
     }
 
-    /// A call: when the callee has native code, `rt_enter` pushes its frame
-    /// and the callee runs on the machine stack; a callee that returns
-    /// normally leaves its result in our call register. Any other status
-    /// (a callee left to the interpreter, an error, a deopt) is passed up
-    /// unchanged: the interpreter resumes whichever frame is on top.
+    /// A call. When the callee has native code and nothing unusual is
+    /// going on, its frame is pushed right here, as `rt_enter` would
+    /// (see there) — inline, since calls are what recursive code spends
+    /// its time on — and the callee runs on the machine stack. Anything
+    /// unusual (not a closure, no native code, arity, limits, no room, a
+    /// hot-counter report or a safepoint due) takes `rt_enter`, which
+    /// handles it or returns 0 to leave the call to the interpreter. A
+    /// callee that returns normally leaves its result in our call register.
+    /// Any other status (a callee left to the interpreter, an error, a
+    /// deopt) is passed up unchanged: the interpreter resumes whichever
+    /// frame is on top.
     fn translate_call(&mut self, base: u16, nargs: u16) {
         let rt = self.rt;
+        let ptr = self.ptr;
+        let call = self.b.create_block();
+        let entry = self.b.append_block_param(call, ptr);
+        let slow = self.cold();
+        let checks = self.b.create_block();
+        let push = self.b.create_block();
+
+        let tag = self.tag(base);
+        let is_closure = self.is_tag(tag, TAG_CLOSURE);
+        self.b.ins().brif(is_closure, checks, &[], slow, &[]);
+
+        // One compare and branch per condition: cheaper, and far lighter on
+        // registers, than or-ing eight flags together.
+        self.b.switch_to_block(checks);
+        let closure = self.payload(base);
+        let func = self.b.ins().load(ptr, mem(), closure, CLOSURE_FUNC_OFFSET);
+        let slot = self.b.ins().load(ptr, mem(), func, FUNC_ENTRY_SLOT_OFFSET);
+        // Acquire: pairs with the compile thread's Release publication.
+        let code = self.b.ins().atomic_load(ptr, mem(), slot);
+        let c = self.b.ins().icmp_imm_s(IntCC::Equal, code, 0);
+        self.bail_if(c, slow);
+        let arity = self.b.ins().uload16(types::I32, mem(), func, FUNC_FIXED_ARITY_OFFSET);
+        let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, arity, nargs as i64);
+        self.bail_if(c, slow);
+        let calls = self.b.ins().load(types::I64, mem(), func, FUNC_CALLS_OFFSET);
+        let calls1 = self.b.ins().iadd_imm_s(calls, 1);
+        let hot_at = self.b.ins().load(types::I64, mem(), func, FUNC_HOT_CALLS_AT_OFFSET);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, calls1, hot_at);
+        self.bail_if(c, slow);
+        let depth = self.b.ins().load(types::I64, mem(), rt, NATIVE_DEPTH_OFFSET);
+        let c = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, depth, MAX_NATIVE_DEPTH as i64);
+        self.bail_if(c, slow);
+        let len = self.b.ins().load(types::I64, mem(), rt, FRAMES_LEN_OFFSET);
+        let cap = self.b.ins().load(types::I64, mem(), rt, FRAMES_CAP_OFFSET);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
+        self.bail_if(c, slow);
+        let max_frames = self.b.ins().load(types::I64, mem(), rt, MAX_FRAMES_OFFSET);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, max_frames);
+        self.bail_if(c, slow);
+        let nregs = self.b.ins().uload16(types::I64, mem(), func, FUNC_NREGS_OFFSET);
+        let frame_bytes = self.b.ins().ishl_imm_u(nregs, 4);
+        let callee_base = self.addr(base + 1);
+        let top = self.b.ins().iadd(callee_base, frame_bytes);
+        let stack_end = self.b.ins().load(ptr, mem(), rt, STACK_END_OFFSET);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThan, top, stack_end);
+        self.bail_if(c, slow);
+        let bytes = self.b.ins().load(ptr, mem(), rt, HEAP_BYTES_OFFSET);
+        let limit_ptr = self.b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET);
+        let limit = self.b.ins().load(ptr, mem(), limit_ptr, 0);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
+        self.b.ins().brif(c, slow, &[], push, &[]);
+
+        // The frame push, as `rt_enter` does it.
+        self.b.switch_to_block(push);
+        self.b.ins().store(mem(), calls1, func, FUNC_CALLS_OFFSET);
+        let frames = self.b.ins().load(ptr, mem(), rt, FRAMES_PTR_OFFSET);
+        let off = self.b.ins().imul_imm_s(len, FRAME_SIZE);
+        let new = self.b.ins().iadd(frames, off);
+        let caller = self.b.ins().iadd_imm_s(new, -FRAME_SIZE);
+        let resume = self.b.ins().iconst(types::I32, self.pc as i64 + 1);
+        self.b.ins().store(mem(), resume, caller, FRAME_PC_OFFSET);
+        let caller_base = self.b.ins().load(types::I32, mem(), caller, FRAME_BASE_OFFSET);
+        let new_base = self.b.ins().iadd_imm_s(caller_base, base as i64 + 1);
+        self.b.ins().store(mem(), func, new, FRAME_FUNC_OFFSET);
+        self.b.ins().store(mem(), closure, new, FRAME_CLOSURE_OFFSET);
+        let zero = self.b.ins().iconst(types::I32, 0);
+        self.b.ins().store(mem(), zero, new, FRAME_PC_OFFSET);
+        self.b.ins().store(mem(), new_base, new, FRAME_BASE_OFFSET);
+        let yes = self.b.ins().iconst(types::I8, 1);
+        self.b.ins().store(mem(), yes, new, FRAME_ENTERED_NATIVE_OFFSET);
+        self.b.ins().store(mem(), yes, new, FRAME_NATIVE_OFFSET);
+        let len1 = self.b.ins().iadd_imm_s(len, 1);
+        self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
+        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
+        self.b.ins().store(mem(), depth1, rt, NATIVE_DEPTH_OFFSET);
+        self.b.ins().jump(call, &[BlockArg::Value(code)]);
+
+        self.b.switch_to_block(slow);
         let slot = self.addr(base);
         let n = self.b.ins().iconst(types::I32, nargs as i64);
         let resume = self.b.ins().iconst(types::I32, self.pc as i64 + 1);
-        let entry = self.helper(self.helpers.enter, rt_enter as *const () as usize, &[rt, slot, n, resume]).unwrap();
-        let no_native = self.b.ins().icmp_imm_s(IntCC::Equal, entry, 0);
-        let call = self.b.create_block();
+        let e = self.helper(self.helpers.enter, rt_enter as *const () as usize, &[rt, slot, n, resume]).unwrap();
+        let no_native = self.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
         let out = self.cold();
-        self.b.ins().brif(no_native, out, &[], call, &[]);
+        self.b.ins().brif(no_native, out, &[], call, &[BlockArg::Value(e)]);
         self.b.switch_to_block(out);
         self.exit_here();
+
         self.b.switch_to_block(call);
         let closure = self.payload(base);
         let callee = self.b.ins().load(self.ptr, mem(), closure, CLOSURE_FUNC_OFFSET);
@@ -766,10 +874,16 @@ impl Tx<'_> {
         self.b.ins().brif(from_interp, out, &[], direct, &[]);
         self.b.switch_to_block(out);
         self.exit_here();
+        // Native code called us (and pushed our frame): pop it and put the
+        // value in the caller's call register, just below our registers.
         self.b.switch_to_block(direct);
-        let rt = self.rt;
-        let v = self.addr(src);
-        self.helper(self.helpers.leave, rt_leave as *const () as usize, &[rt, v]);
+        let (rt, base) = (self.rt, self.base);
+        self.copy_to(src, base, -SLOT);
+        let len = self.b.ins().load(types::I64, mem(), rt, FRAMES_LEN_OFFSET);
+        let len1 = self.b.ins().iadd_imm_s(len, -1);
+        self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
+        let depth1 = self.b.ins().iadd_imm_s(depth, -1);
+        self.b.ins().store(mem(), depth1, rt, NATIVE_DEPTH_OFFSET);
         let st = self.b.ins().iconst(types::I64, STATUS_RETURNED as i64);
         self.ret(st);
     }
@@ -1158,7 +1272,7 @@ impl Tx<'_> {
         self.b.ins().brif(due, gc, &[], go_on, &[]);
         self.b.switch_to_block(gc);
         let rt = self.rt;
-        self.helper(self.helpers.safepoint, rt_safepoint as *const () as usize, &[rt]);
+        self.helper(self.helpers.safepoint, self.stubs.safepoint, &[rt]);
         self.b.ins().jump(go_on, &[]);
         self.b.switch_to_block(go_on);
     }
