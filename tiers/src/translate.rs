@@ -1332,17 +1332,21 @@ impl Tx<'_> {
     /// and an in-range int, else the builtin (for its errors).
     fn translate_vector(&mut self, v: u16, i: u16, x: u16, set: bool) {
         let tv = self.tag(v);
-        let ti = self.tag(i);
         let is_vec = self.is_tag(tv, TAG_VECTOR);
-        let is_int = self.is_tag(ti, TAG_INT as i64);
-        let both = self.b.ins().band(is_vec, is_int);
+        let both = if self.known[self.pc].contains(i) {
+            is_vec
+        } else {
+            let ti = self.tag(i);
+            let is_int = self.is_tag(ti, TAG_INT as i64);
+            self.b.ins().band(is_vec, is_int)
+        };
         let check = self.b.create_block();
         let fast = self.b.create_block();
         let slow = self.cold();
         self.b.ins().brif(both, check, &[], slow, &[]);
         self.b.switch_to_block(check);
         let obj = self.payload(v);
-        let idx = self.payload(i);
+        let idx = self.int_payload(i);
         let len = self.b.ins().load(types::I64, mem(), obj, VECTOR_LEN_OFFSET);
         // Unsigned compare: negative indices are huge, hence out of range.
         let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, idx, len);
