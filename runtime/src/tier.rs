@@ -4,9 +4,10 @@
 //! are the same `Value` slots of the VM stack, so entering native code at
 //! any instruction — function entry, a loop header (on-stack replacement),
 //! the instruction after a call — needs no frame conversion, and leaving it
-//! needs none either. Native code handles the common cases inline and
-//! returns to the interpreter for everything that manipulates frames
-//! (calls, returns) or is rare, with a status word:
+//! needs none either. Native code handles the common cases inline, calls
+//! and returns between compiled functions included (it pushes and pops
+//! frames itself, at the offsets below), and returns to the interpreter
+//! for everything rare, with a status word:
 //!
 //! * `EXEC | pc`: interpret from `pc` (the instruction there was not run);
 //! * `ERROR | pc`: the instruction at `pc` raised `Runtime::pending_error`;

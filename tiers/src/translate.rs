@@ -1,22 +1,25 @@
 //! Bytecode to Cranelift IR: the baseline native tier.
 //!
 //! Like V8's Sparkplug, the compiled function runs on the interpreter's
-//! frame: VM registers stay in memory (16-byte `Value` slots at `base`), so
-//! native code can be entered at any instruction and can leave at any
-//! instruction with nothing to reconstruct. The entry block is a jump table
-//! on the entry pc — function entry, a loop header for on-stack
+//! frame: every VM register keeps its 16-byte `Value` slot at `base`, and
+//! every write goes to the slot, so native code can be entered at any entry
+//! point and can leave at any instruction with nothing to reconstruct.
+//! (Registers known to hold ints are also SSA variables, so loops keep them
+//! in machine registers; see `Tx::int_payload`.) The entry block is a jump
+//! table on the entry pc — function entry, a loop header for on-stack
 //! replacement, the instruction after a call for resuming — and every
 //! bytecode instruction becomes one block.
 //!
 //! Common instructions get inline fast paths with type checks (int and
 //! float arithmetic with overflow checks, comparisons and fused branches,
-//! moves, globals, upvalues and cells, list access); their slow paths call
-//! the runtime's helpers (`claudelang_runtime::tier`), which produce exactly
-//! the interpreter's results and errors. Instructions that push or pop
-//! frames (calls, returns) and rare ones leave to the interpreter, which
-//! runs them and re-enters native code at the next call boundary or loop
-//! back-edge. So every function is compilable, and results and errors are
-//! the interpreter's by construction.
+//! moves, globals, upvalues and cells, list and vector access, calls,
+//! returns and tail calls between compiled functions); their slow paths
+//! call the runtime's helpers (`claudelang_runtime::tier`), which produce
+//! exactly the interpreter's results and errors. Rare instructions and the
+//! unusual cases of calls leave to the interpreter, which runs them and
+//! re-enters native code at the next call boundary or loop back-edge. So
+//! every function is compilable, and results and errors are the
+//! interpreter's by construction.
 //!
 //! One `translate_*` method per kind of instruction, as in the Cranelift
 //! JIT demo's `FunctionTranslator`.
