@@ -196,11 +196,20 @@ pub fn translate(
         b.def_var(v, zero);
         v
     });
+    // Where the safepoint limit lives is fixed for the runtime's life; the
+    // limit itself is re-read at every check (other threads lower it).
+    let limit_ptr = b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET);
     let default = b.func.dfg.block_call(bad_pc, &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
     b.ins().br_table(pc, jt);
 
     let known = types.known;
+    let mut jumped_to = entries.clone();
+    for (pc, op) in proto.code.iter().enumerate() {
+        if let Some(t) = op.jump_target(pc).filter(|&t| t < jumped_to.len()) {
+            jumped_to[t] = true;
+        }
+    }
     let mut tx = Tx {
         b,
         rt,
@@ -218,6 +227,9 @@ pub fn translate(
         known,
         vars,
         edges,
+        limit_ptr,
+        code: &proto.code,
+        jumped_to,
     };
 
     tx.b.switch_to_block(prologue);
@@ -311,6 +323,13 @@ struct Tx<'a> {
     vars: Vec<Option<Variable>>,
     /// The back-edge count not yet added to `Function::backedges`.
     edges: Option<Variable>,
+    /// `Heap::limit_ptr`, loaded once on entry.
+    limit_ptr: Value,
+    /// The function's code.
+    code: &'a [Op],
+    /// Instructions that something other than the previous instruction's
+    /// fall-through reaches: jump targets and entry points.
+    jumped_to: Vec<bool>,
 }
 
 fn mem() -> MemFlagsData {
@@ -766,8 +785,7 @@ impl Tx<'_> {
         let c = self.b.ins().icmp(IntCC::UnsignedGreaterThan, top, stack_end);
         self.bail_if(c, slow);
         let bytes = self.b.ins().load(ptr, mem(), rt, HEAP_BYTES_OFFSET);
-        let limit_ptr = self.b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET);
-        let limit = self.b.ins().load(ptr, mem(), limit_ptr, 0);
+        let limit = self.b.ins().load(ptr, mem(), self.limit_ptr, 0);
         let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
         self.b.ins().brif(c, slow, &[], push, &[]);
 
@@ -1246,10 +1264,29 @@ impl Tx<'_> {
         (done, truth)
     }
 
+    /// A comparison into a register. When the next instruction only
+    /// branches on that register (`(if (not (< a b)) ...)`) and nothing
+    /// else jumps to it, the branch is taken here on the comparison's
+    /// result, not re-derived from the stored bool (which is still stored:
+    /// the slot stays exact).
     fn translate_compare_value(&mut self, cmp: u32, dst: u16, a: u16, b: u16) {
         let (_, t) = self.compare(cmp, a, Operand::Reg(b));
         self.store_bool(dst, t);
-        self.goto_next();
+        let next = self.pc + 1;
+        let fused = match self.code.get(next) {
+            Some(&Op::JmpIfTrue { src, off }) if src == dst && !self.jumped_to[next] => Some((true, off)),
+            Some(&Op::JmpIfFalse { src, off }) if src == dst && !self.jumped_to[next] => Some((false, off)),
+            _ => None,
+        };
+        match fused {
+            Some((if_true, off)) => {
+                let target = self.forward((next as i64 + 1 + off as i64) as usize);
+                let fall = self.forward(next + 1);
+                let (yes, no) = if if_true { (target, fall) } else { (fall, target) };
+                self.b.ins().brif(t, yes, &[], no, &[]);
+            }
+            None => self.goto_next(),
+        }
     }
 
     fn translate_compare_jump(&mut self, cmp: u32, a: u16, b: Operand, off: i16) {
@@ -1267,8 +1304,7 @@ impl Tx<'_> {
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.def_var(e, n1);
         let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
-        let limit_ptr = self.b.ins().load(self.ptr, mem(), self.rt, SAFEPOINT_LIMIT_PTR_OFFSET);
-        let limit = self.b.ins().load(self.ptr, mem(), limit_ptr, 0);
+        let limit = self.b.ins().load(self.ptr, mem(), self.limit_ptr, 0);
         let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
         let gc = self.cold();
         let go_on = self.b.create_block();

@@ -750,3 +750,32 @@ fn tail_calls_between_functions_in_native_code() {
     assert!(probe(&case, &outcomes, "(sum-list (build 200000 '()) 0)").starts_with("value: 20000100000\n"), "{outcomes:?}");
     assert!(probe(&case, &outcomes, "(to-wrong 3)").starts_with("error: "), "{outcomes:?}");
 }
+
+/// A comparison whose only use is the branch after it (`(if (not (< a b))
+/// ...)`) branches on the comparison directly in native code; it must
+/// still take the interpreter's branch for every operand type, and raise
+/// its errors.
+#[test]
+fn negated_comparisons_branch_like_the_interpreter() {
+    let case = Case {
+        setup: "(define (nlt a b) (if (not (< a b)) 'ge 'lt))
+(define (nge a b) (if (not (>= a b)) 'lt 'ge))
+(define (neq a b) (if (not (= a b)) 'ne 'eq))
+(define (count-down n) (let ((k 0)) (while (not (< n 1)) (set! n (- n 1)) (set! k (+ k 1))) k))",
+        warm: "(list (nlt 1 2) (nlt 3 2) (nge 1 2) (neq 1 1) (neq 1 2) (count-down 10))",
+        hot: &["nlt", "nge", "neq", "count-down"],
+        probes: &[
+            "(list (nlt 1 2) (nlt 2 2) (nlt 3 2))",
+            "(list (nlt 1.5 2) (nlt 2 1.5) (nlt 2.0 2.0))",
+            "(list (nge 0.5 1) (nge 9223372036854775807 -9223372036854775807))",
+            "(list (neq 1 1.0) (neq \"a\" \"a\") (neq 'x 'y) (neq nil false))",
+            "(nlt \"a\" 1)",
+            "(nge 'x 'y)",
+            "(list (count-down 5) (count-down 2.5) (count-down 0))",
+            "(count-down \"n\")",
+        ],
+    };
+    let outcomes = check(&case);
+    assert!(probe(&case, &outcomes, "(list (nlt 1 2) (nlt 2 2) (nlt 3 2))").starts_with("value: (lt ge ge)\n"), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(nlt \"a\" 1)").starts_with("error: "), "{outcomes:?}");
+}
