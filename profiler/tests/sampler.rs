@@ -84,6 +84,34 @@ fn the_sampler_thread_samples_interpreted_and_native_code() {
     }
 }
 
+/// Tail calls between compiled functions stay in native code (the frame
+/// is replaced and the new callee entered without the interpreter), so
+/// every sample of a long mutual tail-call chain is native; samples are
+/// taken at the calls' safepoints, right after each frame replacement.
+#[test]
+fn mutual_tail_calls_run_native() {
+    let mut rt = runtime("eager");
+    rt.eval(
+        "pp.cl",
+        "(define (ping n) (if (= n 0) 'done (pong (- n 1))))\n(define (pong n) (if (= n 0) 'done (ping (- n 1))))\n(ping 10)",
+    )
+    .unwrap();
+    let ping = rt.global("ping").unwrap();
+    let sampler = Sampler::start(rt.interrupt_handle(), 2000).unwrap();
+    // Repeated so a slow machine still sees many sampling periods.
+    let mut runs = 0;
+    while runs < 20 {
+        let v = rt.call_value(ping, &[Value::Int(1_000_000)]).unwrap();
+        assert_eq!(rt.display(v), "done");
+        runs += 1;
+    }
+    drop(sampler);
+    let p = profile(&mut rt);
+    assert!(p.total_samples() >= 10, "only {} samples", p.total_samples());
+    let split = p.tier_split();
+    assert_eq!(split.interpreted, 0, "{split:?} {:?}", p.collapsed());
+}
+
 #[test]
 fn auto_tiering_shows_both_tiers_for_one_function() {
     let mut rt = runtime("auto");
