@@ -318,8 +318,9 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
 }
 
 /// A tail call from native code: the closure in `base[b]` with `nargs`
-/// arguments above it replaces the running (top) frame, exactly as the
-/// interpreter's tail call does, when the callee has a fixed arity that
+/// arguments above it replaces the running (top) frame, as the
+/// interpreter's tail call does (but leaving a compiled callee's locals to
+/// its prologue, as `rt_enter` does), when the callee has a fixed arity that
 /// matches and its frame fits in the stack that exists. Sets
 /// `tail_entry` to the callee's native entry point (0: none) and returns
 /// 1; the caller then returns `STATUS_TAIL`. Returns 0 without changing
@@ -346,25 +347,37 @@ pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nar
     // slot and parameters (the ranges may overlap: `copy`, not
     // `copy_nonoverlapping`).
     std::ptr::copy(callee, base.sub(1), nargs as usize + 1);
-    for i in frame_base + nargs as usize..top {
-        *stack.add(i) = Value::Nil;
-    }
-    let entry = f.native_entry().map_or(0, |e| e as usize);
-    let fr = rt.frames.last_mut().expect("native tail call without a frame");
-    *fr = crate::runtime::Frame {
-        func: c.func,
-        closure: c,
-        pc: 0,
-        base: frame_base as u32,
-        entered_native: entry != 0,
-        native: entry != 0,
-    };
+    // Marked native if it is about to run native code (profilers sample
+    // this frame at the safepoint below); settled once the entry is read.
+    let native = f.native_entry().is_some();
+    let frame =
+        crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: frame_base as u32, entered_native: native, native };
+    *rt.frames.last_mut().expect("native tail call without a frame") = frame;
     rt.count_call(f);
+    // The callee's locals still hold the caller's values. Native code
+    // clears them in its prologue (as after `rt_enter`); they are cleared
+    // here only if a collection could see them first, or if the
+    // interpreter will run the callee.
+    let clear = |stack: *mut Value| {
+        for i in frame_base + nargs as usize..top {
+            *stack.add(i) = Value::Nil;
+        }
+    };
+    let mut cleared = false;
     if rt.heap.at_safepoint() {
+        clear(stack);
+        cleared = true;
         rt.safepoint();
     }
     // Read after the safepoint: a tier manager may have just installed code.
-    rt.tail_entry = f.native_entry().map_or(0, |e| e as usize);
+    let entry = f.native_entry().map_or(0, |e| e as usize);
+    if entry == 0 && !cleared {
+        clear(stack);
+    }
+    let fr = rt.frames.last_mut().expect("native tail call without a frame");
+    fr.entered_native = entry != 0;
+    fr.native = entry != 0;
+    rt.tail_entry = entry;
     1
 }
 
