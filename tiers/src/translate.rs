@@ -657,6 +657,7 @@ impl Tx<'_> {
             Op::JmpIfNotNeI { a, imm, off } => self.translate_compare_jump(CMP_NE, a, Operand::Imm(imm as i64), off),
 
             Op::TailSelf { base, nargs } => self.translate_tail_self(base, nargs),
+            Op::CallBuiltin { base, nargs: 1, id } if id == B::Sqrt as u16 => self.translate_sqrt(base),
             Op::CallBuiltin { base, nargs, id } => {
                 let (rt, idv) = (self.rt, self.b.ins().iconst(types::I32, id as i64));
                 let args = self.addr(base);
@@ -1131,11 +1132,23 @@ impl Tx<'_> {
     /// `/`, `mod`, `rem`: int fast path when the divisor is neither 0 nor
     /// -1 (the two cases that error or can overflow), else the slow path.
     fn translate_divide(&mut self, op: u32, dst: u16, a: u16, b: u16) {
-        let (_, _, both_int) = self.int_pair(a, Operand::Reg(b));
+        let (ta, tb, both_int) = self.int_pair(a, Operand::Reg(b));
         let check = self.b.create_block();
         let fast = self.b.create_block();
         let slow = self.cold();
-        self.branch_on_ints(both_int, check, slow);
+        match (op, ta, tb) {
+            // `/` of two floats is IEEE division, inline (as `numeric::div`).
+            (ARITH_DIV, Some(ta), Some(tb)) => {
+                let not_ints = self.b.create_block();
+                self.branch_on_ints(both_int, check, not_ints);
+                self.b.switch_to_block(not_ints);
+                let (x, y) = self.float_pair(ta, tb, a, b, slow);
+                let r = self.b.ins().fdiv(x, y);
+                self.store_float(dst, r);
+                self.goto_next();
+            }
+            _ => self.branch_on_ints(both_int, check, slow),
+        }
         self.b.switch_to_block(check);
         let y = self.int_payload(b);
         let yp1 = self.b.ins().iadd_imm_s(y, 1);
@@ -1163,6 +1176,40 @@ impl Tx<'_> {
         self.goto_next();
         self.b.switch_to_block(slow);
         self.arith_slow(op, dst, a, Operand::Reg(b));
+    }
+
+    /// `(sqrt x)` of a float or an int: IEEE square root inline, as
+    /// `f64::sqrt` computes it; anything else through the builtin.
+    fn translate_sqrt(&mut self, r: u16) {
+        let tag = self.tag(r);
+        let is_float = self.is_tag(tag, TAG_FLOAT as i64);
+        let float_blk = self.b.create_block();
+        let not_float = self.b.create_block();
+        let done = self.b.create_block();
+        let x = self.b.append_block_param(done, types::F64);
+        let slow = self.cold();
+        self.b.ins().brif(is_float, float_blk, &[], not_float, &[]);
+        self.b.switch_to_block(float_blk);
+        let f = self.b.ins().load(types::F64, mem(), self.base, Self::off(r) + PAYLOAD);
+        self.b.ins().jump(done, &[BlockArg::Value(f)]);
+        self.b.switch_to_block(not_float);
+        let is_int = self.is_tag(tag, TAG_INT as i64);
+        let int_blk = self.b.create_block();
+        self.b.ins().brif(is_int, int_blk, &[], slow, &[]);
+        self.b.switch_to_block(int_blk);
+        let i = self.payload(r);
+        let f = self.b.ins().fcvt_from_sint(types::F64, i);
+        self.b.ins().jump(done, &[BlockArg::Value(f)]);
+        self.b.switch_to_block(done);
+        let root = self.b.ins().sqrt(x);
+        self.store_float(r, root);
+        self.goto_next();
+        self.b.switch_to_block(slow);
+        let (rt, idv) = (self.rt, self.b.ins().iconst(types::I32, B::Sqrt as i64));
+        let args = self.addr(r);
+        let n = self.b.ins().iconst(types::I32, 1);
+        let st = self.helper(self.helpers.builtin, rt_call_builtin as *const () as usize, &[rt, idv, args, n]).unwrap();
+        self.check_status_then_next(st);
     }
 
     fn translate_neg(&mut self, dst: u16, src: u16) {

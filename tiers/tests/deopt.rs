@@ -779,3 +779,29 @@ fn negated_comparisons_branch_like_the_interpreter() {
     assert!(probe(&case, &outcomes, "(list (nlt 1 2) (nlt 2 2) (nlt 3 2))").starts_with("value: (lt ge ge)\n"), "{outcomes:?}");
     assert!(probe(&case, &outcomes, "(nlt \"a\" 1)").starts_with("error: "), "{outcomes:?}");
 }
+
+/// Float `/` and `sqrt` run inline in native code; every operand type must
+/// give the interpreter's value (IEEE infinities and NaNs included) or
+/// error.
+#[test]
+fn float_division_and_sqrt_match_the_interpreter() {
+    let case = Case {
+        setup: "(define (dv a b) (/ a b))
+(define (rt x) (sqrt x))
+(define (norm x y) (sqrt (+ (* x x) (* y y))))",
+        warm: "(list (dv 1.0 2.0) (dv 7 2) (rt 2.0) (rt 9) (norm 3.0 4.0))",
+        hot: &["dv", "rt", "norm"],
+        probes: &[
+            "(list (dv 1.0 3.0) (dv -1.0 0.0) (dv 0.0 0.0) (dv 7 2) (dv -7 2) (dv 7.0 2) (dv 7 2.0))",
+            "(dv 1 0)",
+            "(dv 1.0 \"x\")",
+            "(list (rt 2.0) (rt -1.0) (rt 16) (rt 0) (rt 9007199254740993) (rt -0.0))",
+            "(rt \"x\")",
+            "(rt nil)",
+            "(list (norm 3.0 4.0) (norm 1e200 1e200) (norm 3 4))",
+        ],
+    };
+    let outcomes = check(&case);
+    assert!(probe(&case, &outcomes, "(dv 1 0)").starts_with("error: "), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(rt \"x\")").starts_with("error: "), "{outcomes:?}");
+}
