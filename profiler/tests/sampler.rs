@@ -112,6 +112,30 @@ fn mutual_tail_calls_run_native() {
     assert_eq!(split.interpreted, 0, "{split:?} {:?}", p.collapsed());
 }
 
+/// Under `eager`, the first tail call to a function compiles it in the
+/// middle of the call: the replaced frame must still be marked native,
+/// or every sample of its (native) loop would be charged to the
+/// interpreter.
+#[test]
+fn a_function_compiled_by_its_first_tail_call_is_sampled_as_native() {
+    let mut rt = runtime("eager");
+    rt.eval(
+        "t.cl",
+        "(define (work n) (let ((i 0) (s 0)) (while (< i n) (set! s (+ s i)) (set! i (+ i 1))) s))\n\
+         (define (caller n) (if (= n 0) 0 (work n)))\n(caller 0)",
+    )
+    .unwrap();
+    let caller = rt.global("caller").unwrap();
+    let sampler = Sampler::start(rt.interrupt_handle(), 2000).unwrap();
+    rt.call_value(caller, &[Value::Int(100_000_000)]).unwrap();
+    drop(sampler);
+    let p = profile(&mut rt);
+    assert!(p.total_samples() >= 10, "only {} samples", p.total_samples());
+    let work = p.functions.iter().find(|(_, f)| f.name == "work").map(|(id, _)| *id).expect("work sampled");
+    let own = p.self_time()[&work];
+    assert_eq!(own.interpreted, 0, "{:?}", p.collapsed());
+}
+
 #[test]
 fn auto_tiering_shows_both_tiers_for_one_function() {
     let mut rt = runtime("auto");

@@ -347,13 +347,18 @@ pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nar
     // slot and parameters (the ranges may overlap: `copy`, not
     // `copy_nonoverlapping`).
     std::ptr::copy(callee, base.sub(1), nargs as usize + 1);
+    let frame =
+        crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: frame_base as u32, entered_native: false, native: false };
+    *rt.frames.last_mut().expect("native tail call without a frame") = frame;
+    // May compile the callee (synchronously under `eager`).
+    rt.count_call(f);
     // Marked native if it is about to run native code (profilers sample
     // this frame at the safepoint below); settled once the entry is read.
     let native = f.native_entry().is_some();
-    let frame =
-        crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: frame_base as u32, entered_native: native, native };
-    *rt.frames.last_mut().expect("native tail call without a frame") = frame;
-    rt.count_call(f);
+    if let Some(fr) = rt.frames.last_mut() {
+        fr.entered_native = native;
+        fr.native = native;
+    }
     // The callee's locals still hold the caller's values. Native code
     // clears them in its prologue (as after `rt_enter`); they are cleared
     // here only if a collection could see them first, or if the

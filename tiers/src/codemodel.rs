@@ -41,8 +41,9 @@ pub fn supported(triple: &Triple) -> bool {
 }
 
 /// Whether compiles run Cranelift's IR verifier: in debug builds, and
-/// when `CLAUDELANG_JIT_VERIFY` is set to anything but `0` (the test
-/// suites set it). It checks every function the translator builds — a
+/// when `CLAUDELANG_JIT_VERIFY` is set to anything but `0` (the
+/// conformance harness sets it for all its runs; the aarch64 cross-check
+/// always verifies). It checks every function the translator builds — a
 /// translator bug then fails that one compile, which the tier manager
 /// treats like any failed compile — but costs about 30% of compile time
 /// (callgrind, `--jit=eager` on tak), so release builds skip it otherwise,

@@ -399,7 +399,12 @@ impl Tx<'_> {
     }
 
     /// Sets registers `from..to` to nil (the tag is enough: a nil's payload
-    /// is never read).
+    /// is never read). Run on every entry at pc 0, which is also where an
+    /// activation that already ran re-enters after the interpreter made a
+    /// self tail call, or through OSR when pc 0 is a loop header: harmless,
+    /// because the bytecode compiler writes every local before reading it
+    /// (a `letrec` binding is `LoadUndef` first), so no local is live at
+    /// pc 0.
     fn clear_locals(&mut self, from: u16, to: u16) {
         const UNROLL: u16 = 16;
         if to.saturating_sub(from) <= UNROLL {
