@@ -64,6 +64,14 @@ pub const MAX_NATIVE_DEPTH: u64 = 512;
 pub const FEEDBACK_FLOAT: u16 = 1;
 /// Anything else: mixed or non-numeric operands, or an int overflow.
 pub const FEEDBACK_OTHER: u16 = 2;
+/// On a loop header's instruction: native code's guard at the loop entry
+/// failed there (set by the native code itself). Later compiles of the
+/// function enter that loop without a guard, so a loop that starts with,
+/// say, a non-int accumulator it never reads before exiting does not
+/// deoptimize on every entry.
+pub const FEEDBACK_GUARD: u16 = 4;
+/// The bits that say an instruction saw operands other than ints.
+pub const FEEDBACK_TYPES: u16 = FEEDBACK_FLOAT | FEEDBACK_OTHER;
 
 /// Why a function is hot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -35,6 +35,9 @@ pub struct Job {
     pub slot: Arc<AtomicUsize>,
     /// The function's type feedback when it was queued.
     pub feedback: Vec<u16>,
+    /// Address of the function's live feedback cells (`Function::feedback`),
+    /// which native code updates when a loop guard fails.
+    pub feedback_cells: usize,
     /// Whether to speculate on it (off after repeated deopts).
     pub speculate: bool,
     pub queued_at: Instant,
@@ -192,7 +195,11 @@ impl CompileThread {
                     on_start(&job, start - job.queued_at);
                     index += 1;
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let spec = Speculation { feedback: &job.feedback, enabled: job.speculate };
+                        let spec = Speculation {
+                            feedback: &job.feedback,
+                            feedback_cells: job.feedback_cells,
+                            enabled: job.speculate,
+                        };
                         // Recompiles of one function need distinct symbols.
                         let symbol = format!("{}#{index}", job.symbol);
                         compile_into(&mut module, &mut ctx, &job.proto, job.consts, &spec, &stubs, &symbol, index)
@@ -306,7 +313,7 @@ pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, Stri
         // No feedback: every arithmetic site speculates on ints, so both
         // the guarded and the generic paths get generated across the set.
         let feedback = vec![(index % 2) as u16; p.code.len()];
-        let spec = Speculation { feedback: &feedback, enabled: true };
+        let spec = Speculation { feedback: &feedback, feedback_cells: 0x2000, enabled: true };
         let (code, _) = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &stubs, &symbol, index)?;
         total += code.bytes as u64;
     }

@@ -297,6 +297,7 @@ impl TierHooks for TierManager {
                     consts: func.consts.as_ptr() as usize,
                     slot: func.native.clone(),
                     feedback: func.feedback.iter().map(|c| c.get()).collect(),
+                    feedback_cells: func.feedback.as_ptr() as usize,
                     speculate: record.recompiles < self.config.max_recompiles,
                     queued_at: Instant::now(),
                     waiter,

@@ -86,6 +86,9 @@ pub struct Stubs {
 pub struct Speculation<'a> {
     /// `Function::feedback` as it was when the compile was queued.
     pub feedback: &'a [u16],
+    /// Where the live feedback cells are (`Function::feedback`), for
+    /// recording a failed loop guard (`FEEDBACK_GUARD`).
+    pub feedback_cells: usize,
     /// False after repeated deoptimizations: no guards that deopt.
     pub enabled: bool,
 }
@@ -138,11 +141,12 @@ pub fn translate(
     // headers, the instruction after each call), so straight-line code
     // between them stays mergeable; any other pc leaves to the interpreter.
     let entries = entry_points(proto);
-    let int_only = |pc: usize| spec.enabled && spec.feedback.get(pc).is_some_and(|&f| f == 0);
+    let int_only = |pc: usize| spec.enabled && spec.feedback.get(pc).is_some_and(|&f| f & FEEDBACK_TYPES == 0);
+    // Loops whose entry guard failed before are entered unguarded.
     let mut loop_headers = vec![false; blocks.len()];
     for (pc, op) in proto.code.iter().enumerate() {
         if let (Op::Loop { .. }, Some(t)) = (op, op.jump_target(pc)) {
-            loop_headers[t] = true;
+            loop_headers[t] = spec.feedback.get(t).is_none_or(|&f| f & FEEDBACK_GUARD == 0);
         }
     }
     let types = crate::types::analyse(proto, &entries, &loop_headers, &int_only);
@@ -258,6 +262,11 @@ pub fn translate(
         let deopt = tx.cold();
         tx.b.ins().brif(all.expect("a guard checks something"), pass, &[], deopt, &[]);
         tx.b.switch_to_block(deopt);
+        // Remember the failure for the next compile (see FEEDBACK_GUARD).
+        let cell = tx.b.ins().iconst(ptr, (spec.feedback_cells + 2 * i) as i64);
+        let bits = tx.b.ins().uload16(types::I32, mem(), cell, 0);
+        let bits = tx.b.ins().bor_imm_s(bits, FEEDBACK_GUARD as i64);
+        tx.b.ins().istore16(mem(), bits, cell, 0);
         let st = tx.b.ins().iconst(types::I64, (STATUS_DEOPT | i as u64) as i64);
         tx.ret(st);
         tx.b.switch_to_block(pass);

@@ -26,8 +26,10 @@
 //! as the bound `n` of `(while (< i n) ...)`. If one of them is not an int
 //! when the loop starts, the first iteration would deoptimize at that read
 //! anyway, so checking at the header costs no deoptimization that would not
-//! happen regardless. Of those, the guard keeps the ones the body also
-//! leaves int on every back-edge (iterating the dataflow down to a
+//! happen regardless (except when the loop exits before that read; a guard
+//! that fails records `FEEDBACK_GUARD` at the header, and later compiles
+//! leave that loop unguarded). Of those, the guard keeps the ones the body
+//! also leaves int on every back-edge (iterating the dataflow down to a
 //! fixpoint).
 
 use claudelang_frontend::bytecode::{Op, Proto};

@@ -805,3 +805,23 @@ fn float_division_and_sqrt_match_the_interpreter() {
     assert!(probe(&case, &outcomes, "(dv 1 0)").starts_with("error: "), "{outcomes:?}");
     assert!(probe(&case, &outcomes, "(rt \"x\")").starts_with("error: "), "{outcomes:?}");
 }
+
+/// A loop whose entry guard fails (here: `acc` starts as a string in calls
+/// that run zero iterations) records that in the function's feedback, so
+/// after the usual deopt limit the recompiled code enters that loop
+/// unguarded and stops deoptimizing, keeping its other speculation,
+/// instead of failing the same guard until speculation is switched off.
+#[test]
+fn a_failed_loop_guard_is_not_compiled_again() {
+    let (mut rt, out) = new_runtime(Mode::Eager);
+    let src = "(define (f n x) (let ((i 0) (acc x)) (while (< i n) (set! acc (+ acc i)) (set! i (+ i 1))) acc))
+(define (g k) (let ((j 0) (r nil)) (while (< j k) (set! r (f 0 \"str\")) (set! r (f 3 1)) (set! j (+ j 1))) r))";
+    assert!(outcome(&mut rt, &out, "d.cl", src).starts_with("value: "));
+    assert!(outcome(&mut rt, &out, "a.cl", "(list (g 300) (f 0 \"s\") (f 4 1))").starts_with("value: (4 \"s\" 7)\n"));
+    let m = rt.tier_mut().unwrap().as_any_mut().downcast_mut::<TierManager>().unwrap();
+    let of_f = |k: fn(&EventKind) -> bool| m.events().iter().filter(|e| e.function.starts_with("f (") && k(&e.kind)).count();
+    let deopts = of_f(|k| matches!(k, EventKind::Deopt { .. }));
+    let invalidations = of_f(|k| matches!(k, EventKind::Invalidated { .. }));
+    assert_eq!(invalidations, 1, "{deopts} deopts");
+    assert!(deopts <= TierConfig::eager().max_deopts as usize + 1, "{deopts} deopts");
+}
