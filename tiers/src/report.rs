@@ -45,10 +45,18 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
         }
         None => Default::default(),
     };
+    // The prelude's own top level runs once at startup: not the program's.
+    let ran = |f: &&claudelang_runtime::function::Function| {
+        (f.calls.get() > 0 || f.backedges.get() > 0) && !(f.proto.is_builtin && f.proto.name.as_deref() == Some("<toplevel>"))
+    };
+    let mut rows: Vec<_> = rt.functions().filter(ran).collect();
+    rows.sort_by_key(|f| std::cmp::Reverse(f.calls.get() + f.backedges.get()));
+    // Locations (paths) vary in length: the column takes the longest.
+    let lw = rows.iter().map(|f| f.location().chars().count()).max().unwrap_or(0).max(22);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
+        "{:<28} {:<lw$} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
         "function", "location", "calls", "back-edges", "tier", "promoted-ms", "wait-ms", "compile-ms", "bytes", "osr", "deopts", "interp%", "native%"
     );
     let (interp_samples, native_samples) = time.map(|t| t.totals()).unwrap_or((0, 0));
@@ -62,12 +70,6 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
     };
     let mut compiled = 0;
     let mut total_compile = Duration::ZERO;
-    // The prelude's own top level runs once at startup: not the program's.
-    let ran = |f: &&claudelang_runtime::function::Function| {
-        (f.calls.get() > 0 || f.backedges.get() > 0) && !(f.proto.is_builtin && f.proto.name.as_deref() == Some("<toplevel>"))
-    };
-    let mut rows: Vec<_> = rt.functions().filter(ran).collect();
-    rows.sort_by_key(|f| std::cmp::Reverse(f.calls.get() + f.backedges.get()));
     for f in rows {
         let r = records.get(&f.id);
         let tier = match r.map(|r| r.state) {
@@ -85,7 +87,7 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
         let samples = time.and_then(|t| t.self_samples.get(&f.id)).copied().unwrap_or((0, 0));
         let _ = writeln!(
             out,
-            "{:<28} {:<22} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
+            "{:<28} {:<lw$} {:>10} {:>11} {:<11} {:>12} {:>9} {:>11} {:>7} {:>5} {:>6} {:>8} {:>8}",
             name,
             f.location(),
             f.calls.get(),
