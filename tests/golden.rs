@@ -5,7 +5,10 @@
 //! rewrites the expectations; review the diff before committing.
 
 use std::path::Path;
+
 use std::process::Command;
+
+mod common;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_claudelang")
@@ -22,14 +25,7 @@ fn capture(dir: &Path, args: &[&str], file: &str, stderr: bool) -> String {
 fn check_dir(sub: &str, ext: &str, args: &[&str], stderr: bool) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(sub);
     let bless = std::env::var_os("BLESS").is_some();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".cl"))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no golden inputs in {}", dir.display());
+    let names = common::cl_programs(&dir);
     let mut failures = Vec::new();
     for name in &names {
         let actual = capture(&dir, args, name, stderr);

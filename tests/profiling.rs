@@ -4,7 +4,10 @@
 
 use claudelang_profiler::output::protos::{self, Message};
 use std::path::{Path, PathBuf};
+
 use std::process::{Command, Output};
+
+mod common;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_claudelang"))
@@ -53,8 +56,7 @@ fn mask_json_line(line: &str) -> String {
 
 fn json_trace(name: &str, dir: &Path) -> Vec<String> {
     let out_file = dir.join(name.replace(".cl", ".jsonl"));
-    let flags = std::fs::read_to_string(golden_dir().join(name)).unwrap();
-    let flags: Vec<&str> = flags.lines().next().and_then(|l| l.strip_prefix("; flags:")).map_or(vec![], |f| f.split_whitespace().collect());
+    let flags = common::flags_of(&golden_dir().join(name));
     bin()
         .args(["run", "--jit=eager"])
         .arg(format!("--trace-tiers={}", out_file.display()))
@@ -70,13 +72,7 @@ fn json_trace(name: &str, dir: &Path) -> Vec<String> {
 fn json_traces_match_their_goldens() {
     let dir = scratch("jsonl");
     let bless = std::env::var_os("BLESS").is_some();
-    let mut names: Vec<String> = std::fs::read_dir(golden_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".cl"))
-        .collect();
-    names.sort();
+    let names = common::cl_programs(&golden_dir());
     let mut failures = Vec::new();
     for name in names {
         let masked: String = json_trace(&name, &dir).iter().map(|l| mask_json_line(l) + "\n").collect();

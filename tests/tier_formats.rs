@@ -10,33 +10,24 @@
 //! masked stdout, stderr and exit status). `BLESS=1 cargo test --test
 //! tier_formats` rewrites them; review the diff before committing.
 
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod common;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tiers")
 }
 
 fn programs() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".cl"))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no golden inputs in {}", dir().display());
-    names
+    common::cl_programs(&dir())
 }
 
 /// Extra CLI flags from a `; flags: ...` first line.
 fn flags_of(name: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(dir().join(name)).unwrap();
-    match text.lines().next().and_then(|l| l.strip_prefix("; flags:")) {
-        Some(f) => f.split_whitespace().map(str::to_string).collect(),
-        None => Vec::new(),
-    }
+    common::flags_of(&dir().join(name))
 }
 
 struct Run {

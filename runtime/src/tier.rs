@@ -316,9 +316,7 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     // Its native code clears them on entry (see the translator's
     // prologue); only a collection before that must not see them.
     if rt.heap.at_safepoint() {
-        for i in base + nargs as usize..top {
-            *stack.add(i) = Value::Nil;
-        }
+        clear_slots(stack, base + nargs as usize..top);
         rt.safepoint();
     }
     rt.native_depth += 1;
@@ -360,38 +358,43 @@ pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nar
     *rt.frames.last_mut().expect("native tail call without a frame") = frame;
     // May compile the callee (synchronously under `eager`).
     rt.count_call(f);
-    // Marked native if it is about to run native code (profilers sample
-    // this frame at the safepoint below); settled once the entry is read.
-    let native = f.native_entry().is_some();
-    if let Some(fr) = rt.frames.last_mut() {
-        fr.entered_native = native;
-        fr.native = native;
-    }
+    let mark_native = |rt: &mut Runtime, native: bool| {
+        if let Some(fr) = rt.frames.last_mut() {
+            fr.entered_native = native;
+            fr.native = native;
+        }
+    };
     // The callee's locals still hold the caller's values. Native code
     // clears them in its prologue (as after `rt_enter`); they are cleared
     // here only if a collection could see them first, or if the
     // interpreter will run the callee.
-    let clear = |stack: *mut Value| {
-        for i in frame_base + nargs as usize..top {
-            *stack.add(i) = Value::Nil;
-        }
-    };
-    let mut cleared = false;
-    if rt.heap.at_safepoint() {
-        clear(stack);
-        cleared = true;
+    let locals = frame_base + nargs as usize..top;
+    let due = rt.heap.at_safepoint();
+    if due {
+        // A profiler samples this frame here: marked native if it is about
+        // to run native code.
+        mark_native(rt, f.native_entry().is_some());
+        clear_slots(stack, locals.clone());
         rt.safepoint();
     }
     // Read after the safepoint: a tier manager may have just installed code.
     let entry = f.native_entry().map_or(0, |e| e as usize);
-    if entry == 0 && !cleared {
-        clear(stack);
+    if entry == 0 && !due {
+        clear_slots(stack, locals);
     }
-    let fr = rt.frames.last_mut().expect("native tail call without a frame");
-    fr.entered_native = entry != 0;
-    fr.native = entry != 0;
+    mark_native(rt, entry != 0);
     rt.tail_entry = entry;
     1
+}
+
+/// Sets `stack[range]` to nil.
+///
+/// # Safety
+/// `range` lies within the stack that `stack` points at.
+unsafe fn clear_slots(stack: *mut Value, range: std::ops::Range<usize>) {
+    for i in range {
+        *stack.add(i) = Value::Nil;
+    }
 }
 
 /// The safepoint slow path of a loop back-edge in native code (which

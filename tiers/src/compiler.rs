@@ -63,6 +63,7 @@ pub struct CodeInfo {
 
 /// Compiles one prototype in `module`; returns its finalized code and,
 /// where the ISA describes it, its unwind information.
+#[allow(clippy::too_many_arguments)] // Independent inputs, from a job or a cross-check.
 pub fn compile_into(
     module: &mut JITModule,
     ctx: &mut Context,
@@ -79,6 +80,12 @@ pub fn compile_into(
     ctx.func.signature = entry_signature(call_conv, ptr);
     ctx.func.name = UserFuncName::user(0, index);
     translate(&mut ctx.func, proto, consts as u64, spec, stubs, module.target_config(), call_conv);
+    define(module, ctx, symbol)
+}
+
+/// Compiles the function in `ctx` as `symbol`, finalizes it and returns
+/// where its code is, with its unwind information where the ISA has some.
+fn define(module: &mut JITModule, ctx: &mut Context, symbol: &str) -> Result<(CodeInfo, Option<UnwindInfo>), String> {
     let id = module
         .declare_function(symbol, Linkage::Local, &ctx.func.signature)
         .map_err(|e| e.to_string())?;
@@ -111,7 +118,7 @@ pub fn compile_stubs(module: &mut JITModule, ctx: &mut Context) -> Result<(Stubs
     // plain C call of `rt_safepoint` inside.
     let mut sig = Signature::new(CallConv::PreserveAll);
     sig.params.push(AbiParam::new(ptr));
-    ctx.func.signature = sig.clone();
+    ctx.func.signature = sig;
     ctx.func.name = UserFuncName::user(0, 0);
     let mut c_sig = Signature::new(module.isa().default_call_conv());
     c_sig.params.push(AbiParam::new(ptr));
@@ -129,14 +136,8 @@ pub fn compile_stubs(module: &mut JITModule, ctx: &mut Context) -> Result<(Stubs
         b.seal_all_blocks();
         b.finalize(module.target_config());
     }
-    let id = module.declare_function("claudelang_safepoint_stub", Linkage::Local, &sig).map_err(|e| e.to_string())?;
-    module.define_function(id, ctx).map_err(|e| format!("{e:?}"))?;
-    let bytes = ctx.compiled_code().map(|c| c.code_info().total_size).unwrap_or(0);
-    let unwind = ctx.compiled_code().and_then(|c| c.create_unwind_info(module.isa()).ok().flatten());
-    module.clear_context(ctx);
-    module.finalize_definitions().map_err(|e| e.to_string())?;
-    let address = module.get_finalized_function(id) as usize;
-    Ok((Stubs { safepoint: address }, CodeInfo { address, bytes }, unwind))
+    let (code, unwind) = define(module, ctx, "claudelang_safepoint_stub")?;
+    Ok((Stubs { safepoint: code.address }, code, unwind))
 }
 
 /// A JIT module for `triple` with the project's code model.

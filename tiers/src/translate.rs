@@ -672,13 +672,7 @@ impl Tx<'_> {
 
             Op::TailSelf { base, nargs } => self.translate_tail_self(base, nargs),
             Op::CallBuiltin { base, nargs: 1, id } if id == B::Sqrt as u16 => self.translate_sqrt(base),
-            Op::CallBuiltin { base, nargs, id } => {
-                let (rt, idv) = (self.rt, self.b.ins().iconst(types::I32, id as i64));
-                let args = self.addr(base);
-                let n = self.b.ins().iconst(types::I32, nargs as i64);
-                let st = self.helper(self.helpers.builtin, rt_call_builtin as *const () as usize, &[rt, idv, args, n]).unwrap();
-                self.check_status_then_next(st);
-            }
+            Op::CallBuiltin { base, nargs, id } => self.call_builtin(base, nargs as u16, id),
             Op::VecRef { dst, v, i } => self.translate_vector(v, i, dst, false),
             Op::VecSet { v, i, x } => self.translate_vector(v, i, x, true),
             Op::Cons { dst, h, t } => self.translate_builtin3(B::Cons, &[h, t], Some(dst)),
@@ -754,8 +748,10 @@ impl Tx<'_> {
     fn translate_call(&mut self, base: u16, nargs: u16) {
         let rt = self.rt;
         let ptr = self.ptr;
+        // The callee's code and its `Function`, from either path.
         let call = self.b.create_block();
         let entry = self.b.append_block_param(call, ptr);
+        let callee = self.b.append_block_param(call, ptr);
         let slow = self.cold();
         let checks = self.b.create_block();
         let push = self.b.create_block();
@@ -799,9 +795,7 @@ impl Tx<'_> {
         let stack_end = self.b.ins().load(ptr, mem(), rt, STACK_END_OFFSET);
         let c = self.b.ins().icmp(IntCC::UnsignedGreaterThan, top, stack_end);
         self.bail_if(c, slow);
-        let bytes = self.b.ins().load(ptr, mem(), rt, HEAP_BYTES_OFFSET);
-        let limit = self.b.ins().load(ptr, mem(), self.limit_ptr, 0);
-        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
+        let c = self.safepoint_due();
         self.b.ins().brif(c, slow, &[], push, &[]);
 
         // The frame push, as `rt_enter` does it.
@@ -827,7 +821,7 @@ impl Tx<'_> {
         self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
         let depth1 = self.b.ins().iadd_imm_s(depth, 1);
         self.b.ins().store(mem(), depth1, rt, NATIVE_DEPTH_OFFSET);
-        self.b.ins().jump(call, &[BlockArg::Value(code)]);
+        self.b.ins().jump(call, &[BlockArg::Value(code), BlockArg::Value(func)]);
 
         self.b.switch_to_block(slow);
         let slot = self.addr(base);
@@ -836,17 +830,16 @@ impl Tx<'_> {
         let e = self.helper(self.helpers.enter, rt_enter as *const () as usize, &[rt, slot, n, resume]).unwrap();
         let no_native = self.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
         let out = self.cold();
-        self.b.ins().brif(no_native, out, &[], call, &[BlockArg::Value(e)]);
+        let entered = self.b.create_block();
+        self.b.ins().brif(no_native, out, &[], entered, &[]);
         self.b.switch_to_block(out);
         self.exit_here();
+        self.b.switch_to_block(entered);
+        let func = self.callee_function(base);
+        self.b.ins().jump(call, &[BlockArg::Value(e), BlockArg::Value(func)]);
 
         self.b.switch_to_block(call);
-        let closure = self.payload(base);
-        let callee = self.b.ins().load(self.ptr, mem(), closure, CLOSURE_FUNC_OFFSET);
-        let callee_base = self.addr(base + 1);
-        let zero = self.b.ins().iconst(types::I32, 0);
-        let inst = self.b.ins().call_indirect(self.helpers.entry, entry, &[rt, callee, callee_base, zero]);
-        let status = self.b.inst_results(inst)[0];
+        let status = self.enter_callee(entry, callee, base);
         // The callee returned, or tail-called (then its replacement runs
         // here, in a loop, so a chain of tail calls takes constant machine
         // stack), or left for the interpreter (passed up).
@@ -870,14 +863,28 @@ impl Tx<'_> {
         self.b.ins().brif(has_code, again, &[], pass_up, &[]);
         self.b.switch_to_block(again);
         // `rt_tail` moved the new callee into our call register.
-        let closure = self.payload(base);
-        let callee = self.b.ins().load(self.ptr, mem(), closure, CLOSURE_FUNC_OFFSET);
-        let zero = self.b.ins().iconst(types::I32, 0);
-        let inst = self.b.ins().call_indirect(self.helpers.entry, next_entry, &[rt, callee, callee_base, zero]);
-        let status = self.b.inst_results(inst)[0];
+        let func = self.callee_function(base);
+        let status = self.enter_callee(next_entry, func, base);
         self.b.ins().jump(check, &[BlockArg::Value(status)]);
         self.b.switch_to_block(pass_up);
         self.ret(st);
+    }
+
+    /// The `Function` of the closure in register `base`.
+    fn callee_function(&mut self, base: u16) -> Value {
+        let closure = self.payload(base);
+        self.b.ins().load(self.ptr, mem(), closure, CLOSURE_FUNC_OFFSET)
+    }
+
+    /// Runs native code `entry` at pc 0 for `callee`, the function of the
+    /// closure in register `base`, whose frame is already pushed above it;
+    /// returns its status.
+    fn enter_callee(&mut self, entry: Value, callee: Value, base: u16) -> Value {
+        let callee_base = self.addr(base + 1);
+        let zero = self.b.ins().iconst(types::I32, 0);
+        let (rt, sig) = (self.rt, self.helpers.entry);
+        let inst = self.b.ins().call_indirect(sig, entry, &[rt, callee, callee_base, zero]);
+        self.b.inst_results(inst)[0]
     }
 
     /// A tail call: `rt_tail` replaces our frame with the callee's and we
@@ -1219,9 +1226,15 @@ impl Tx<'_> {
         self.store_float(r, root);
         self.goto_next();
         self.b.switch_to_block(slow);
-        let (rt, idv) = (self.rt, self.b.ins().iconst(types::I32, B::Sqrt as i64));
-        let args = self.addr(r);
-        let n = self.b.ins().iconst(types::I32, 1);
+        self.call_builtin(r, 1, B::Sqrt as u16);
+    }
+
+    /// A builtin on `nargs` registers from `base`, result in `base`,
+    /// through the runtime.
+    fn call_builtin(&mut self, base: u16, nargs: u16, id: u16) {
+        let (rt, idv) = (self.rt, self.b.ins().iconst(types::I32, id as i64));
+        let args = self.addr(base);
+        let n = self.b.ins().iconst(types::I32, nargs as i64);
         let st = self.helper(self.helpers.builtin, rt_call_builtin as *const () as usize, &[rt, idv, args, n]).unwrap();
         self.check_status_then_next(st);
     }
@@ -1364,9 +1377,7 @@ impl Tx<'_> {
         let n = self.b.use_var(e);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.def_var(e, n1);
-        let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
-        let limit = self.b.ins().load(self.ptr, mem(), self.limit_ptr, 0);
-        let due = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit);
+        let due = self.safepoint_due();
         let gc = self.cold();
         let go_on = self.b.create_block();
         self.b.ins().brif(due, gc, &[], go_on, &[]);
@@ -1375,6 +1386,14 @@ impl Tx<'_> {
         self.helper(self.helpers.safepoint, self.stubs.safepoint, &[rt]);
         self.b.ins().jump(go_on, &[]);
         self.b.switch_to_block(go_on);
+    }
+
+    /// Whether a safepoint is due (a collection, or another thread asks
+    /// for attention; see `safepoint.rs`): `heap.bytes >= *limit`.
+    fn safepoint_due(&mut self) -> Value {
+        let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
+        let limit = self.b.ins().load(self.ptr, mem(), self.limit_ptr, 0);
+        self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit)
     }
 
     /// A self tail call: if the callee is the running closure, move the

@@ -82,6 +82,15 @@ impl RegSet {
     fn clear(&mut self) {
         self.0.iter_mut().for_each(|w| *w = 0);
     }
+    /// Removes the registers an instruction may write.
+    fn forget(&mut self, w: Writes) {
+        match w {
+            Writes::None => {}
+            Writes::Reg(r) => self.remove(r),
+            Writes::From(base) => self.remove_from(base),
+            Writes::All => self.clear(),
+        }
+    }
     pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
         (0..self.0.len() * 64).filter(|&r| self.contains(r as u16)).map(|r| r as u16)
     }
@@ -202,12 +211,7 @@ fn must_read_int(proto: &Proto, header: usize, int_only: &dyn Fn(usize) -> bool)
                     s.intersect(&sets[t - header]);
                 }
             }
-            match writes(op) {
-                Writes::None => {}
-                Writes::Reg(r) => s.remove(r),
-                Writes::From(base) => s.remove_from(base),
-                Writes::All => s.clear(),
-            }
+            s.forget(writes(op));
             for r in int_reads(op, int_only(pc)).into_iter().flatten() {
                 s.insert(r);
                 read_at_all.insert(r);
@@ -363,12 +367,7 @@ fn transfer(op: Op, int_only: bool, s: &mut RegSet) {
     for r in int_reads(op, int_only).into_iter().flatten() {
         s.insert(r);
     }
-    match writes(op) {
-        Writes::None => {}
-        Writes::Reg(r) => s.remove(r),
-        Writes::From(base) => s.remove_from(base),
-        Writes::All => s.clear(),
-    }
+    s.forget(writes(op));
     if let (true, Writes::Reg(dst)) = (result_is_int, writes(op)) {
         s.insert(dst);
     }
