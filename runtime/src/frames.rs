@@ -12,6 +12,11 @@ pub(crate) struct FrameStack {
     pub(crate) ptr: *mut Frame,
     pub(crate) len: usize,
     pub(crate) cap: usize,
+    /// `min(cap, max)`: native code pushes inline while `len` is below
+    /// it, one compare for both "there is room" and "within the frame
+    /// limit"; at it, the runtime grows the stack or reports overflow.
+    pub(crate) push_limit: usize,
+    max: usize,
 }
 
 impl FrameStack {
@@ -20,11 +25,12 @@ impl FrameStack {
     /// the runtime.
     const INITIAL: usize = 256;
 
-    pub fn new() -> FrameStack {
+    /// An empty stack for a runtime allowing `max` frames.
+    pub fn new(max: usize) -> FrameStack {
         let mut v: Vec<Frame> = Vec::with_capacity(Self::INITIAL);
-        let s = FrameStack { ptr: v.as_mut_ptr(), len: 0, cap: v.capacity() };
+        let (ptr, cap) = (v.as_mut_ptr(), v.capacity());
         std::mem::forget(v);
-        s
+        FrameStack { ptr, len: 0, cap, push_limit: cap.min(max), max }
     }
 
     #[inline]
@@ -44,6 +50,7 @@ impl FrameStack {
         v.reserve(v.capacity().max(1));
         self.ptr = v.as_mut_ptr();
         self.cap = v.capacity();
+        self.push_limit = self.cap.min(self.max);
         std::mem::forget(v);
     }
 
@@ -102,12 +109,14 @@ mod tests {
             Some(crate::Value::Closure(c)) => c,
             other => panic!("{other:?}"),
         };
-        let mut s = FrameStack::new();
         let n = FrameStack::INITIAL * 3 + 7;
+        let mut s = FrameStack::new(n - 5);
+        assert_eq!(s.push_limit, FrameStack::INITIAL);
         for i in 0..n {
             s.push(Frame { func, closure, pc: i as u32, base: 0, entered_native: false, native: false });
         }
         assert_eq!(s.len(), n);
+        assert_eq!(s.push_limit, n - 5, "the limit caps the inline pushes once the capacity exceeds it");
         assert!(s.iter().enumerate().all(|(i, f)| f.pc == i as u32));
         s.truncate(10);
         assert_eq!(s.last().map(|f| f.pc), Some(9));

@@ -187,6 +187,7 @@ impl Runtime {
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(0x9E37_79B9_7F4A_7C15)
         });
+        let max_frames = config.max_frames;
         let mut rt = Runtime {
             config,
             heap: Heap::new(),
@@ -200,7 +201,7 @@ impl Runtime {
             // start with room for common depths: 64K slots = 1 MiB.
             stack: vec![Value::Nil; 1 << 16],
             stack_end: std::ptr::null(),
-            frames: FrameStack::new(),
+            frames: FrameStack::new(max_frames),
             prelude: vec![Value::Nil; BUILTINS.len()],
             host_fns: Vec::new(),
             effects: HashMap::new(),

@@ -108,15 +108,14 @@ pub const CONS_HEAD_OFFSET: i32 =
 pub const CONS_TAIL_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
 
-/// Byte offsets of the frame stack's pointer, length and capacity in a
-/// `Runtime` (`frames.rs`), and of the frame limit.
+/// Byte offsets of the frame stack's pointer, length and push limit in a
+/// `Runtime` (`frames.rs`).
 pub const FRAMES_PTR_OFFSET: i32 =
     (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, ptr)) as i32;
 pub const FRAMES_LEN_OFFSET: i32 =
     (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, len)) as i32;
-pub const FRAMES_CAP_OFFSET: i32 =
-    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, cap)) as i32;
-pub const MAX_FRAMES_OFFSET: i32 = std::mem::offset_of!(Runtime, config.max_frames) as i32;
+pub const FRAMES_PUSH_LIMIT_OFFSET: i32 =
+    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, push_limit)) as i32;
 /// Byte offset of `Runtime::stack_end`.
 pub const STACK_END_OFFSET: i32 = std::mem::offset_of!(Runtime, stack_end) as i32;
 /// The size of a `Frame` and the byte offsets of its fields.
@@ -134,8 +133,6 @@ pub const FUNC_NREGS_OFFSET: i32 = std::mem::offset_of!(Function, nregs) as i32;
 pub const FUNC_CALLS_OFFSET: i32 = std::mem::offset_of!(Function, calls) as i32;
 pub const FUNC_HOT_CALLS_AT_OFFSET: i32 = std::mem::offset_of!(Function, hot_calls_at) as i32;
 
-/// Byte offset of `Runtime::tail_entry`.
-pub const TAIL_ENTRY_OFFSET: i32 = std::mem::offset_of!(Runtime, tail_entry) as i32;
 /// Byte offset of `Runtime::native_depth`.
 pub const NATIVE_DEPTH_OFFSET: i32 = std::mem::offset_of!(Runtime, native_depth) as i32;
 /// Byte offset of `Closure::func` from a closure's object pointer.
@@ -385,6 +382,42 @@ pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nar
     mark_native(rt, entry != 0);
     rt.tail_entry = entry;
     1
+}
+
+/// Runs, for a native call site, the chain of functions that tail calls
+/// hand over: the callee it called returned `STATUS_TAIL`, so the top
+/// frame now belongs to a new function, whose native entry (if any) is in
+/// `tail_entry`. Each link runs at pc 0 of the top frame, and each
+/// returns here before the next starts, so the chain takes constant
+/// machine stack. Returns the first status other than `STATUS_TAIL`, or
+/// `STATUS_TAIL` itself when a link has no native code (the interpreter,
+/// further up, then runs the frame).
+///
+/// A helper rather than a loop at every call site: loop-invariant values
+/// of such a loop get hoisted before the call, where they would occupy
+/// callee-saved registers on the common path.
+///
+/// # Safety
+/// `rt` is the running runtime, and its top frame is the one `rt_tail`
+/// replaced.
+pub unsafe extern "C" fn rt_run_tail(rt: *mut Runtime) -> u64 {
+    loop {
+        let (entry, func, base) = {
+            let r = &mut *rt;
+            let Some(top) = r.frames.last() else { return STATUS_TAIL };
+            if r.tail_entry == 0 {
+                return STATUS_TAIL;
+            }
+            (r.tail_entry, top.func.as_ptr() as *const Function, r.stack.as_mut_ptr().add(top.base as usize))
+        };
+        // SAFETY: `tail_entry` is a finalized function's entry point
+        // (see `Function::native_entry`).
+        let entry = std::mem::transmute::<usize, NativeEntry>(entry);
+        let status = entry(rt, func, base, 0);
+        if status != STATUS_TAIL {
+            return status;
+        }
+    }
 }
 
 /// Sets `stack[range]` to nil.

@@ -98,9 +98,11 @@ fn define(module: &mut JITModule, ctx: &mut Context, symbol: &str) -> Result<(Co
     let unwind = ctx.compiled_code().and_then(|c| c.create_unwind_info(module.isa()).ok().flatten());
     if dump {
         // A debugging aid: CLAUDELANG_JIT_DUMP=1 prints each function's
-        // machine code as it is compiled.
+        // machine code as it is compiled, then its Cranelift IR after
+        // optimization (what instruction selection saw).
         if let Some(text) = ctx.compiled_code().and_then(|c| c.vcode.as_ref()) {
             eprintln!("=== {symbol} ({bytes} bytes)\n{text}");
+            eprintln!("{}", ctx.func.display());
         }
     }
     module.clear_context(ctx);

@@ -64,6 +64,7 @@ struct Helpers {
     safepoint: SigRef,
     enter: SigRef,
     tail: SigRef,
+    run_tail: SigRef,
     entry: SigRef,
 }
 
@@ -124,6 +125,7 @@ pub fn translate(
         }),
         enter: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(ptr))),
         tail: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(i32t))),
+        run_tail: b.import_signature(sig(&[ptr], Some(types::I64))),
         entry: b.import_signature(entry_signature(call_conv, ptr)),
     };
     let entry = b.create_block();
@@ -203,6 +205,11 @@ pub fn translate(
     // Where the safepoint limit lives is fixed for the runtime's life; the
     // limit itself is re-read at every check (other threads lower it).
     let limit_ptr = b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET);
+    // Calls enter at pc 0: test for that before the table's bounds check
+    // and indirect jump.
+    let dispatch = b.create_block();
+    b.ins().brif(pc, dispatch, &[], prologue, &[]);
+    b.switch_to_block(dispatch);
     let default = b.func.dfg.block_call(bad_pc, &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
     b.ins().br_table(pc, jt);
@@ -773,20 +780,12 @@ impl Tx<'_> {
         let arity = self.b.ins().uload16(types::I32, mem(), func, FUNC_FIXED_ARITY_OFFSET);
         let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, arity, nargs as i64);
         self.bail_if(c, slow);
-        let calls = self.b.ins().load(types::I64, mem(), func, FUNC_CALLS_OFFSET);
-        let calls1 = self.b.ins().iadd_imm_s(calls, 1);
-        let hot_at = self.b.ins().load(types::I64, mem(), func, FUNC_HOT_CALLS_AT_OFFSET);
-        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, calls1, hot_at);
-        self.bail_if(c, slow);
         let depth = self.b.ins().load(types::I64, mem(), rt, NATIVE_DEPTH_OFFSET);
         let c = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, depth, MAX_NATIVE_DEPTH as i64);
         self.bail_if(c, slow);
         let len = self.b.ins().load(types::I64, mem(), rt, FRAMES_LEN_OFFSET);
-        let cap = self.b.ins().load(types::I64, mem(), rt, FRAMES_CAP_OFFSET);
-        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, cap);
-        self.bail_if(c, slow);
-        let max_frames = self.b.ins().load(types::I64, mem(), rt, MAX_FRAMES_OFFSET);
-        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, max_frames);
+        let limit = self.b.ins().load(types::I64, mem(), rt, FRAMES_PUSH_LIMIT_OFFSET);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, limit);
         self.bail_if(c, slow);
         let nregs = self.b.ins().uload16(types::I64, mem(), func, FUNC_NREGS_OFFSET);
         let frame_bytes = self.b.ins().ishl_imm_u(nregs, 4);
@@ -800,6 +799,11 @@ impl Tx<'_> {
 
         // The frame push, as `rt_enter` does it.
         self.b.switch_to_block(push);
+        // The callee has code, so the tier manager has nothing to decide
+        // (its `hot_calls_at` stays at `u64::MAX` while code is
+        // installed): count the call without comparing.
+        let calls = self.b.ins().load(types::I64, mem(), func, FUNC_CALLS_OFFSET);
+        let calls1 = self.b.ins().iadd_imm_s(calls, 1);
         self.b.ins().store(mem(), calls1, func, FUNC_CALLS_OFFSET);
         let frames = self.b.ins().load(ptr, mem(), rt, FRAMES_PTR_OFFSET);
         let off = self.b.ins().imul_imm_s(len, FRAME_SIZE);
@@ -840,32 +844,23 @@ impl Tx<'_> {
 
         self.b.switch_to_block(call);
         let status = self.enter_callee(entry, callee, base);
-        // The callee returned, or tail-called (then its replacement runs
-        // here, in a loop, so a chain of tail calls takes constant machine
-        // stack), or left for the interpreter (passed up).
-        let check = self.b.create_block();
-        let st = self.b.append_block_param(check, types::I64);
-        self.b.ins().jump(check, &[BlockArg::Value(status)]);
-        self.b.switch_to_block(check);
-        let returned = self.b.ins().icmp_imm_s(IntCC::Equal, st, STATUS_RETURNED as i64);
-        let other = self.cold();
+        // The callee returned; or it tail-called, and `rt_run_tail` runs
+        // the chain that follows; or it left for the interpreter (passed
+        // up, as is a chain that reaches a function without native code).
         let n = self.next();
+        let other = self.cold();
+        let returned = self.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_RETURNED as i64);
         self.b.ins().brif(returned, n, &[], other, &[]);
         self.b.switch_to_block(other);
-        let is_tail = self.b.ins().icmp_imm_s(IntCC::Equal, st, STATUS_TAIL as i64);
+        let is_tail = self.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_TAIL as i64);
         let tail = self.cold();
         let pass_up = self.cold();
-        self.b.ins().brif(is_tail, tail, &[], pass_up, &[]);
+        let st = self.b.append_block_param(pass_up, types::I64);
+        self.b.ins().brif(is_tail, tail, &[], pass_up, &[BlockArg::Value(status)]);
         self.b.switch_to_block(tail);
-        let next_entry = self.b.ins().load(self.ptr, mem(), rt, TAIL_ENTRY_OFFSET);
-        let has_code = self.b.ins().icmp_imm_s(IntCC::NotEqual, next_entry, 0);
-        let again = self.cold();
-        self.b.ins().brif(has_code, again, &[], pass_up, &[]);
-        self.b.switch_to_block(again);
-        // `rt_tail` moved the new callee into our call register.
-        let func = self.callee_function(base);
-        let status = self.enter_callee(next_entry, func, base);
-        self.b.ins().jump(check, &[BlockArg::Value(status)]);
+        let status = self.helper(self.helpers.run_tail, rt_run_tail as *const () as usize, &[rt]).unwrap();
+        let returned = self.b.ins().icmp_imm_s(IntCC::Equal, status, STATUS_RETURNED as i64);
+        self.b.ins().brif(returned, n, &[], pass_up, &[BlockArg::Value(status)]);
         self.b.switch_to_block(pass_up);
         self.ret(st);
     }

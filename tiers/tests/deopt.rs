@@ -729,12 +729,20 @@ fn tail_calls_between_functions_in_native_code() {
 (define (build2 n acc) (build n acc))
 (define (sum-list xs acc) (if (empty? xs) acc (add-head xs acc)))
 (define (add-head xs acc) (sum-list (tail xs) (+ acc (head xs))))
-(define (outer n) (list 1 (ping n)))",
-        warm: "(list (ping 100) (to-builtin '(1 2)) (to-rest 1 2) (sum-list (build 50 '()) 0) (outer 10))",
-        hot: &["ping", "pong", "to-builtin", "to-rest", "build", "build2", "sum-list", "add-head", "outer"],
+(define (outer n) (list 1 (ping n)))
+(define (via f n) (list 1 (f n)))
+(define (hop x) (check-int x))
+(define (check-int x) (if (= x 0) 'zero (- x 1)))",
+        warm: "(list (ping 100) (to-builtin '(1 2)) (to-rest 1 2) (sum-list (build 50 '()) 0) (outer 10) (via ping 10) (via hop 5) (via hop 0))",
+        hot: &["ping", "pong", "to-builtin", "to-rest", "build", "build2", "sum-list", "add-head", "outer", "via", "hop", "check-int"],
         probes: &[
             "(ping 1000000)",
             "(outer 1000001)",
+            // A later link of a chain that a native call site runs fails
+            // a speculation (`check-int` saw only ints), and then raises
+            // an error.
+            "(via hop 4.0)",
+            "(via hop 'x)",
             "(to-builtin '(1 2 3))",
             "(to-rest 1 2)",
             "(to-wrong 3)",
@@ -747,6 +755,8 @@ fn tail_calls_between_functions_in_native_code() {
     let outcomes = check(&case);
     assert!(probe(&case, &outcomes, "(ping 1000000)").starts_with("value: done\n"), "{outcomes:?}");
     assert!(probe(&case, &outcomes, "(outer 1000001)").starts_with("value: (1 done)\n"), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(via hop 4.0)").starts_with("value: (1 3.0)\n"), "{outcomes:?}");
+    assert!(probe(&case, &outcomes, "(via hop 'x)").starts_with("error: "), "{outcomes:?}");
     assert!(probe(&case, &outcomes, "(sum-list (build 200000 '()) 0)").starts_with("value: 20000100000\n"), "{outcomes:?}");
     assert!(probe(&case, &outcomes, "(to-wrong 3)").starts_with("error: "), "{outcomes:?}");
 }
