@@ -214,6 +214,13 @@ pub fn translate(
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
     b.ins().br_table(pc, jt);
 
+    let reg_loops = crate::types::register_loops(proto, &entries, &types.known, &int_only);
+    let mut reg_loop_at = vec![None; blocks.len()];
+    let mut loop_exits = Vec::new();
+    for (i, l) in reg_loops.iter().enumerate() {
+        l.range.clone().for_each(|pc| reg_loop_at[pc] = Some(i));
+        loop_exits.push(l.exits.iter().map(|&t| (t, b.create_block())).collect::<Vec<_>>());
+    }
     let known = types.known;
     let mut jumped_to = entries.clone();
     for (pc, op) in proto.code.iter().enumerate() {
@@ -241,6 +248,10 @@ pub fn translate(
         limit_ptr,
         code: &proto.code,
         jumped_to,
+        reg_loops,
+        reg_loop_at,
+        loop_exits,
+        outside_loops: true,
     };
 
     tx.b.switch_to_block(prologue);
@@ -285,11 +296,22 @@ pub fn translate(
         tx.b.ins().jump(header, &[]);
     }
 
+    tx.outside_loops = false;
     for (i, op) in proto.code.iter().enumerate() {
         tx.pc = i;
         tx.int_only = int_only(i);
         tx.b.switch_to_block(tx.blocks[i]);
         tx.translate_op(*op);
+    }
+    // A register loop's exits write its registers' slots on the way out.
+    for l in 0..tx.reg_loops.len() {
+        tx.pc = *tx.reg_loops[l].range.start();
+        for (t, blk) in tx.loop_exits[l].clone() {
+            tx.b.switch_to_block(blk);
+            tx.flush(l);
+            let to = tx.guard_blocks[t].unwrap_or(tx.blocks[t]);
+            tx.b.ins().jump(to, &[]);
+        }
     }
     tx.b.seal_all_blocks();
     tx.b.finalize(target);
@@ -346,7 +368,20 @@ struct Tx<'a> {
     /// Instructions that something other than the previous instruction's
     /// fall-through reaches: jump targets and entry points.
     jumped_to: Vec<bool>,
+    /// Loops whose int registers are written to their slots only on the
+    /// way out (`types::register_loops`), the one each pc is in, and the
+    /// blocks on their exit edges that do the writing.
+    reg_loops: Vec<crate::types::RegisterLoop>,
+    reg_loop_at: Vec<Option<usize>>,
+    loop_exits: Vec<Vec<(usize, Block)>>,
+    /// Emitting code that is not the translation of `pc` (entry dispatch,
+    /// loop guards), which no register loop's deferred writes concern.
+    outside_loops: bool,
 }
+
+/// How many iterations of a register loop pass between safepoint checks
+/// (a power of two).
+const REGISTER_LOOP_POLL: i64 = 1024;
 
 fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
@@ -372,6 +407,9 @@ impl Tx<'_> {
         self.b.ins().store(mem(), t, self.base, Self::off(r));
     }
     fn store_int(&mut self, r: u16, v: Value) {
+        if self.deferred(r) {
+            return;
+        }
         self.store_tag(r, TAG_INT);
         self.store_payload(r, v);
     }
@@ -379,7 +417,32 @@ impl Tx<'_> {
     /// whose tag this path has just checked (`(set! i (+ i 1))`), so only
     /// the payload changes — one store per loop-carried update, not two.
     fn store_payload(&mut self, r: u16, v: Value) {
+        if self.deferred(r) {
+            return;
+        }
         self.b.ins().store(mem(), v, self.base, Self::off(r) + PAYLOAD);
+    }
+    /// The register loop the instruction being translated is in.
+    fn reg_loop(&self) -> Option<usize> {
+        if self.outside_loops {
+            return None;
+        }
+        self.reg_loop_at.get(self.pc).copied().flatten()
+    }
+    /// Whether a write of int register `r` to its slot waits for the
+    /// register loop to be left.
+    fn deferred(&self, r: u16) -> bool {
+        self.reg_loop().is_some_and(|l| self.reg_loops[l].regs.contains(r))
+    }
+    /// Writes register loop `l`'s registers to their slots (tag included:
+    /// a register the loop made an int may have held something else).
+    fn flush(&mut self, l: usize) {
+        let regs: Vec<u16> = self.reg_loops[l].regs.iter().collect();
+        for r in regs {
+            let v = self.b.use_var(self.vars[r as usize].expect("register loop registers are tracked"));
+            self.store_tag(r, TAG_INT);
+            self.b.ins().store(mem(), v, self.base, Self::off(r) + PAYLOAD);
+        }
     }
     fn store_float(&mut self, r: u16, v: Value) {
         self.store_tag(r, TAG_FLOAT);
@@ -448,6 +511,11 @@ impl Tx<'_> {
     /// header's guard when it has one. Only back-edges (`Op::Loop`) jump
     /// straight to a guarded header.
     fn forward(&self, pc: usize) -> Block {
+        if let Some(l) = self.reg_loop() {
+            if let Some(&(_, exit)) = self.loop_exits[l].iter().find(|(t, _)| *t == pc) {
+                return exit;
+            }
+        }
         self.guard_blocks[pc].unwrap_or(self.blocks[pc])
     }
     fn next(&self) -> Block {
@@ -459,6 +527,9 @@ impl Tx<'_> {
     /// Returns `status` to whoever called this native code, first adding
     /// the back-edges counted in this activation to the function's total.
     fn ret(&mut self, status: Value) {
+        if let Some(l) = self.reg_loop() {
+            self.flush(l);
+        }
         if let Some(e) = self.edges {
             let n = self.b.use_var(e);
             let total = self.b.ins().load(types::I64, mem(), self.fptr, FUNC_BACKEDGES_OFFSET);
@@ -1087,7 +1158,10 @@ impl Tx<'_> {
             _ => self.b.ins().smul_overflow(x, y),
         };
         let ok = self.b.create_block();
-        self.b.ins().brif(overflow, slow, &[], ok, &[]);
+        match self.undo_block(op, dst, a, b, x, y, r, slow) {
+            Some(undo) => self.b.ins().brif(overflow, undo, &[], ok, &[]),
+            None => self.b.ins().brif(overflow, slow, &[], ok, &[]),
+        };
         self.b.switch_to_block(ok);
         // Both operand tags were checked (an immediate is an int).
         let dst_is_operand = dst == a || matches!(b, Operand::Reg(rb) if rb == dst);
@@ -1133,6 +1207,38 @@ impl Tx<'_> {
 
         self.b.switch_to_block(slow);
         self.arith_slow(op, dst, a, b);
+    }
+
+    /// In a register loop, the deoptimization on overflow writes the
+    /// registers' values from before the instruction, which the
+    /// interpreter then runs again. When the instruction updates one of
+    /// its operands (`(set! i (+ i 1))`), that value is recomputed from
+    /// the wrapped result here (`+` and `-` wrap exactly), so the old one
+    /// need not stay live beside the new (a register copy per update).
+    /// Returns the block that does it, on the way to `deopt`.
+    #[allow(clippy::too_many_arguments)]
+    fn undo_block(&mut self, op: u32, dst: u16, a: u16, b: Operand, x: Value, y: Value, r: Value, deopt: Block) -> Option<Block> {
+        let var = self.vars[dst as usize]?;
+        if !self.int_only || !self.deferred(dst) || op == ARITH_MUL || b == Operand::Reg(a) {
+            return None;
+        }
+        let updates_b = b == Operand::Reg(dst);
+        if dst != a && !updates_b {
+            return None;
+        }
+        let here = self.b.current_block()?;
+        let undo = self.cold();
+        self.b.switch_to_block(undo);
+        let old = match (op, dst == a) {
+            (ARITH_ADD, true) => self.b.ins().isub(r, y),
+            (ARITH_ADD, false) => self.b.ins().isub(r, x),
+            (_, true) => self.b.ins().iadd(r, y),
+            (_, false) => self.b.ins().isub(x, r),
+        };
+        self.b.def_var(var, old);
+        self.b.ins().jump(deopt, &[]);
+        self.b.switch_to_block(here);
+        Some(undo)
     }
 
     fn arith_slow(&mut self, op: u32, dst: u16, a: u16, b: Operand) {
@@ -1372,15 +1478,36 @@ impl Tx<'_> {
         let n = self.b.use_var(e);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.def_var(e, n1);
+        if self.reg_loop().is_some() {
+            // A register loop allocates nothing: a collection due here was
+            // due when the loop started, and otherwise only other threads'
+            // requests make a safepoint due (see `safepoint.rs`). Checking
+            // every `REGISTER_LOOP_POLL` iterations serves either a few
+            // microseconds later at most, for a test-and-branch on the
+            // back-edge count instead of two loads and a compare.
+            let some = self.b.ins().band_imm_s(n1, REGISTER_LOOP_POLL - 1);
+            let poll = self.cold();
+            let go_on = self.b.create_block();
+            self.b.ins().brif(some, go_on, &[], poll, &[]);
+            self.b.switch_to_block(poll);
+            self.poll(go_on);
+            self.b.switch_to_block(go_on);
+            return;
+        }
+        let go_on = self.b.create_block();
+        self.poll(go_on);
+        self.b.switch_to_block(go_on);
+    }
+
+    /// The safepoint check, continuing at `go_on`.
+    fn poll(&mut self, go_on: Block) {
         let due = self.safepoint_due();
         let gc = self.cold();
-        let go_on = self.b.create_block();
         self.b.ins().brif(due, gc, &[], go_on, &[]);
         self.b.switch_to_block(gc);
         let rt = self.rt;
         self.helper(self.helpers.safepoint, self.stubs.safepoint, &[rt]);
         self.b.ins().jump(go_on, &[]);
-        self.b.switch_to_block(go_on);
     }
 
     /// Whether a safepoint is due (a collection, or another thread asks
@@ -1498,7 +1625,7 @@ impl Tx<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Operand {
     Reg(u16),
     Imm(i64),

@@ -273,22 +273,31 @@ enum Writes {
     All,
 }
 
+/// A comparison fused with its branch (`JmpIfNotLt` and the like).
+fn compare_jump(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        JmpIfNotLt { .. }
+            | JmpIfNotLe { .. }
+            | JmpIfNotGt { .. }
+            | JmpIfNotGe { .. }
+            | JmpIfNotEq { .. }
+            | JmpIfNotNe { .. }
+            | JmpIfNotLtI { .. }
+            | JmpIfNotLeI { .. }
+            | JmpIfNotGtI { .. }
+            | JmpIfNotGeI { .. }
+            | JmpIfNotEqI { .. }
+            | JmpIfNotNeI { .. }
+    )
+}
+
 fn writes(op: Op) -> Writes {
     use Op::*;
     match op {
         Jmp { .. } | Loop { .. } | JmpIfFalse { .. } | JmpIfTrue { .. } => Writes::None,
-        JmpIfNotLt { .. }
-        | JmpIfNotLe { .. }
-        | JmpIfNotGt { .. }
-        | JmpIfNotGe { .. }
-        | JmpIfNotEq { .. }
-        | JmpIfNotNe { .. }
-        | JmpIfNotLtI { .. }
-        | JmpIfNotLeI { .. }
-        | JmpIfNotGtI { .. }
-        | JmpIfNotGeI { .. }
-        | JmpIfNotEqI { .. }
-        | JmpIfNotNeI { .. } => Writes::None,
+        op if compare_jump(op) => Writes::None,
         SetGlobal { .. } | DefGlobal { .. } | SetUpcell { .. } | SetCell { .. } | VecSet { .. } | CheckInit { .. } => Writes::None,
         LoadInt { dst, .. }
         | Move { dst, .. }
@@ -350,6 +359,85 @@ fn successors(op: Op, pc: usize, n: usize) -> Vec<usize> {
         }
     }
     s
+}
+
+/// A loop whose int registers live only in machine registers while it
+/// runs (see `register_loops`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisterLoop {
+    /// The loop's pcs: its header up to its last back-edge.
+    pub range: std::ops::RangeInclusive<usize>,
+    /// The registers whose slots are written only when native code leaves
+    /// the loop.
+    pub regs: RegSet,
+    /// Where the loop's exits go (pcs outside it), in order.
+    pub exits: Vec<usize>,
+}
+
+/// Innermost loops that only compute with ints: every instruction is an
+/// int-only `+ - *` or comparison-and-branch, a `LoadInt`, or a jump, and
+/// the loop is entered only at its header (so it holds no other loop,
+/// whose header would be an OSR entry reading the slots). Nothing in such a loop reads a slot's
+/// payload (operands come from SSA variables), calls a helper, or can be
+/// observed from outside but through the collector at a back-edge
+/// safepoint, which only needs each slot to hold *some* valid value: a
+/// stale int is one. So the slots of the registers the loop writes, and
+/// knows to be ints throughout, are written when native code leaves the
+/// loop (its exits, deoptimizations) instead of at every update. Other
+/// loops keep writing through.
+pub fn register_loops(
+    proto: &Proto,
+    entries: &[bool],
+    known: &[RegSet],
+    int_only: &dyn Fn(usize) -> bool,
+) -> Vec<RegisterLoop> {
+    use Op::*;
+    let n = proto.code.len();
+    let pure = |pc: usize| match proto.code[pc] {
+        LoadInt { .. } | Jmp { .. } | Loop { .. } => true,
+        Add { .. } | Sub { .. } | Mul { .. } | AddI { .. } | SubI { .. } | MulI { .. } => int_only(pc),
+        op if compare_jump(op) => int_only(pc),
+        _ => false,
+    };
+    let mut loops: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
+    for (pc, op) in proto.code.iter().enumerate() {
+        if let (Loop { .. }, Some(h)) = (op, op.jump_target(pc)) {
+            match loops.iter_mut().find(|r| *r.start() == h) {
+                Some(r) => *r = h..=pc.max(*r.end()),
+                None => loops.push(h..=pc),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for range in loops {
+        if range.clone().any(|pc| !pure(pc) || (entries[pc] && pc != *range.start())) {
+            continue;
+        }
+        let entered_elsewhere = (0..n)
+            .filter(|pc| !range.contains(pc))
+            .any(|pc| successors(proto.code[pc], pc, n).iter().any(|t| range.contains(t) && t != range.start()));
+        if entered_elsewhere {
+            continue;
+        }
+        let mut regs = RegSet::full(proto.nregs as usize);
+        let mut written = RegSet::empty(proto.nregs as usize);
+        for pc in range.clone() {
+            regs.intersect(&known[pc]);
+            if let Writes::Reg(r) = writes(proto.code[pc]) {
+                written.insert(r);
+            }
+        }
+        regs.intersect(&written);
+        if regs.is_empty() {
+            continue;
+        }
+        let mut exits: Vec<usize> =
+            range.clone().flat_map(|pc| successors(proto.code[pc], pc, n)).filter(|t| !range.contains(t)).collect();
+        exits.sort_unstable();
+        exits.dedup();
+        out.push(RegisterLoop { range, regs, exits });
+    }
+    out
 }
 
 /// What an instruction does to the set, on the path that continues in
@@ -460,6 +548,53 @@ mod loop_tests {
         assert!(a.guards[header].is_empty());
         let add = p.code.iter().position(|op| matches!(op, Op::Add { .. })).unwrap();
         assert!(a.known[add].is_empty());
+    }
+
+    fn reg_loops(p: &Proto, int_only: bool) -> Vec<RegisterLoop> {
+        let (a, _) = run(p, int_only);
+        let mut entries = vec![false; p.code.len()];
+        entries[0] = true;
+        for (pc, op) in p.code.iter().enumerate() {
+            if let (Op::Loop { .. }, Some(t)) = (op, op.jump_target(pc)) {
+                entries[t] = true;
+            }
+        }
+        register_loops(p, &entries, &a.known, &|_| int_only)
+    }
+
+    #[test]
+    fn an_int_only_loop_keeps_what_it_writes_in_registers() {
+        let p = function(SUM_TO, "sum-to");
+        let loops = reg_loops(&p, true);
+        assert_eq!(loops.len(), 1, "{:?}", p.code);
+        // i = 2 and acc = 3 are written; the bound n = 0 is only read.
+        assert_eq!(loops[0].regs.iter().collect::<Vec<_>>(), [2, 3]);
+        assert!(matches!(p.code[*loops[0].range.end()], Op::Loop { .. }));
+        assert_eq!(loops[0].exits, [*loops[0].range.end() + 1], "the loop test's false branch");
+        assert!(reg_loops(&p, false).is_empty(), "a generic `+` may call the runtime");
+    }
+
+    #[test]
+    fn loops_that_call_or_touch_other_values_write_through() {
+        for (src, name) in [
+            ("(define (f x) (let ((i 0)) (while (< i 10) (set! i (+ i (g i)))) i)) (define (g y) y)", "f"),
+            ("(define (f v) (let ((i 0)) (while (< i 10) (vector-set! v i 0) (set! i (+ i 1))) i))", "f"),
+            ("(define (f x) (let ((i 0) (y nil)) (while (< i 10) (set! y x) (set! i (+ i 1))) i))", "f"),
+        ] {
+            let p = function(src, name);
+            assert!(reg_loops(&p, true).is_empty(), "{src}: {:?}", p.code);
+        }
+    }
+
+    #[test]
+    fn of_nested_int_loops_the_inner_one_is_taken() {
+        let src = "(define (f n) (let ((i 0) (s 0)) (while (< i n) (let ((j 0)) (while (< j i) (set! s (+ s j)) (set! j (+ j 1)))) (set! i (+ i 1))) s))";
+        let p = function(src, "f");
+        let loops = reg_loops(&p, true);
+        assert_eq!(loops.len(), 1, "{:?}", p.code);
+        let headers: Vec<usize> =
+            p.code.iter().enumerate().filter_map(|(pc, op)| matches!(op, Op::Loop { .. }).then(|| op.jump_target(pc)).flatten()).collect();
+        assert_eq!(*loops[0].range.start(), *headers.iter().max().unwrap());
     }
 
     #[test]

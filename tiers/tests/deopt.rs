@@ -835,3 +835,35 @@ fn a_failed_loop_guard_is_not_compiled_again() {
     assert_eq!(invalidations, 1, "{deopts} deopts");
     assert!(deopts <= TierConfig::eager().max_deopts as usize + 1, "{deopts} deopts");
 }
+
+/// An int-only loop keeps its counters in machine registers and writes
+/// them to the frame when it is left (`types::register_loops`). An
+/// overflow inside it deoptimizes, and the frame must then hold the values
+/// from before the overflowing instruction: the interpreter runs that
+/// instruction again and raises the error at once, with the operands in
+/// its message. A stale or wrapped value would instead let the
+/// interpreter run on, deoptimizing again at each re-entry.
+#[test]
+fn an_overflow_in_a_register_loop_deoptimizes_once_with_the_frame_written() {
+    let src = "(define (up x n) (let ((i 0)) (while (< i n) (set! x (+ x 1)) (set! i (+ i 1))) x))
+(define (down x n) (let ((i 0)) (while (< i n) (set! x (- x 3)) (set! i (+ i 1))) x))
+(define (chase n a) (let ((i 1) (acc a)) (while (< i n) (set! acc (+ acc 1)) (set! i (+ acc i))) i))";
+    let probes = [
+        ("(up 9223372036854775000 100000)", "integer overflow in (+ 9223372036854775807 1)", "up ("),
+        ("(down -9223372036854775000 100000)", "integer overflow in (- -9223372036854775807 3)", "down ("),
+        // From acc = 2^61, `(+ acc i)` overflows in the fourth iteration,
+        // with acc = 2^61 + 4 and i = 3 * 2^61 + 7.
+        ("(chase 9223372036854775807 2305843009213693952)", "integer overflow in (+ 2305843009213693956 6917529027641081863)", "chase ("),
+    ];
+    for (probe, message, function) in probes {
+        let (mut rt, out) = new_runtime(Mode::Eager);
+        assert!(outcome(&mut rt, &out, "d.cl", src).starts_with("value: "));
+        assert!(outcome(&mut rt, &out, "w.cl", "(list (up 0 10) (down 0 10) (chase 10 0))").starts_with("value: (10 -30 11)\n"));
+        let got = outcome(&mut rt, &out, "p.cl", probe);
+        assert!(got.starts_with(&format!("error: {message}\n")), "{probe}: {got}");
+        let m = rt.tier_mut().unwrap().as_any_mut().downcast_mut::<TierManager>().unwrap();
+        let deopts =
+            m.events().iter().filter(|e| e.function.starts_with(function) && matches!(e.kind, EventKind::Deopt { .. })).count();
+        assert_eq!(deopts, 1, "{probe}");
+    }
+}

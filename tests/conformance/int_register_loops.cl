@@ -1,0 +1,83 @@
+; int-only loops, whose counters native code keeps in machine registers and
+; writes back to the frame only when the loop is left: every way out must
+; leave the right values behind
+(define (sum-to n)
+  (let ((i 0) (acc 0))
+    (while (< i n)
+      (set! acc (+ acc i))
+      (set! i (+ i 1)))
+    (list i acc)))
+
+; the loop variable updated from another register: (set! i (+ acc i))
+(define (leapfrog n)
+  (let ((i 1) (acc 0) (steps 0))
+    (while (< i n)
+      (set! acc (+ acc 1))
+      (set! i (+ acc i))
+      (set! steps (+ steps 1)))
+    (list i acc steps)))
+
+; counting down, with subtraction and a multiply
+(define (countdown n)
+  (let ((k n) (p 1) (s 0))
+    (while (> k 0)
+      (set! s (- s k))
+      (set! p (* p 3))
+      (set! k (- k 1)))
+    (list k p s)))
+
+; a second exit from the middle of the body
+(define (first-square-over limit)
+  (let ((i 0) (sq 0) (going 1))
+    (while (= going 1)
+      (set! sq (* i i))
+      (if (> sq limit) (set! going 0) (set! i (+ i 1))))
+    (list i sq)))
+
+; an inner int loop inside an outer loop that is not one
+(define (triangle n)
+  (let ((i 0) (total 0) (rows '()))
+    (while (< i n)
+      (let ((j 0) (row 0))
+        (while (<= j i)
+          (set! row (+ row j))
+          (set! j (+ j 1)))
+        (set! rows (cons row rows))
+        (set! total (+ total row)))
+      (set! i (+ i 1)))
+    (list total (reverse rows))))
+
+; a loop that runs zero times
+(define (empty-loop n)
+  (let ((i 5) (s 7))
+    (while (< i n)
+      (set! s (+ s 1))
+      (set! i (+ i 1)))
+    (list i s)))
+
+; hot enough to be compiled in the middle of a call (on-stack replacement)
+(print (sum-to 200000))
+(print (sum-to 10))
+(print (leapfrog 1000000))
+(print (countdown 30))
+(print (first-square-over 1000000))
+(print (triangle 6))
+(print (empty-loop 3))
+(define (repeat k)
+  (let ((r 0) (t 0))
+    (while (< r k)
+      (set! t (+ t (car (cdr (sum-to 100)))))
+      (set! r (+ r 1)))
+    t))
+(print (repeat 300))
+; the bound is not an int: the loop is left to the interpreter
+(print (sum-to 3.5))
+; an overflow inside the loop is an error, as everywhere
+(define (climb x n)
+  (let ((i 0))
+    (while (< i n)
+      (set! x (+ x 1))
+      (set! i (+ i 1)))
+    x))
+(print (climb 0 100000))
+(print (climb 9223372036854775000 100000))
