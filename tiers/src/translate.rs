@@ -1152,9 +1152,19 @@ impl Tx<'_> {
         self.b.switch_to_block(int_blk);
         let x = self.int_payload(a);
         let y = self.operand_payload(b);
-        let (r, overflow) = match op {
-            ARITH_ADD => self.b.ins().sadd_overflow(x, y),
-            ARITH_SUB => self.b.ins().ssub_overflow(x, y),
+        let (r, overflow) = match (op, b) {
+            // With a constant, the result overflowed iff it moved the
+            // wrong way: a compare that x86 fuses with its branch, where
+            // the overflow flag costs a `seto; test` pair, and a
+            // three-operand `lea` that spares a loop counter's copy.
+            (ARITH_ADD | ARITH_SUB, Operand::Imm(c)) if c != 0 => {
+                let c = if op == ARITH_ADD { c } else { -c };
+                let r = self.b.ins().iadd_imm_s(x, c);
+                let wrapped = if c > 0 { IntCC::SignedLessThan } else { IntCC::SignedGreaterThan };
+                (r, self.b.ins().icmp(wrapped, r, x))
+            }
+            (ARITH_ADD, _) => self.b.ins().sadd_overflow(x, y),
+            (ARITH_SUB, _) => self.b.ins().ssub_overflow(x, y),
             _ => self.b.ins().smul_overflow(x, y),
         };
         let ok = self.b.create_block();
