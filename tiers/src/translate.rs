@@ -204,7 +204,10 @@ pub fn translate(
     });
     // Where the safepoint limit lives is fixed for the runtime's life; the
     // limit itself is re-read at every check (other threads lower it).
-    let limit_ptr = b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET);
+    // Loaded once on entry where loops will use it; a function without
+    // loops reloads it at each check, which is cheaper than keeping it in
+    // a callee-saved register across its calls.
+    let limit_ptr = has_backedges.then(|| b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET));
     // Calls enter at pc 0: test for that before the table's bounds check
     // and indirect jump.
     let dispatch = b.create_block();
@@ -361,8 +364,8 @@ struct Tx<'a> {
     vars: Vec<Option<Variable>>,
     /// The back-edge count not yet added to `Function::backedges`.
     edges: Option<Variable>,
-    /// `Heap::limit_ptr`, loaded once on entry.
-    limit_ptr: Value,
+    /// `Heap::limit_ptr`, loaded once on entry in functions with loops.
+    limit_ptr: Option<Value>,
     /// The function's code.
     code: &'a [Op],
     /// Instructions that something other than the previous instruction's
@@ -582,6 +585,10 @@ impl Tx<'_> {
         blk
     }
     fn helper(&mut self, sig: SigRef, f: usize, args: &[Value]) -> Option<Value> {
+        // Helpers read registers from their slots.
+        if let Some(l) = self.reg_loop() {
+            self.flush(l);
+        }
         let callee = self.b.ins().iconst(self.ptr, f as i64);
         let call = self.b.ins().call_indirect(sig, callee, args);
         self.b.inst_results(call).first().copied()
@@ -987,7 +994,14 @@ impl Tx<'_> {
         // value in the caller's call register, just below our registers.
         self.b.switch_to_block(direct);
         let (rt, base) = (self.rt, self.base);
-        self.copy_to(src, base, -SLOT);
+        if self.known[self.pc].contains(src) {
+            let v = self.int_payload(src);
+            let t = self.b.ins().iconst(types::I8, TAG_INT as i64);
+            self.b.ins().store(mem(), t, base, -SLOT);
+            self.b.ins().store(mem(), v, base, -SLOT + PAYLOAD);
+        } else {
+            self.copy_to(src, base, -SLOT);
+        }
         let len = self.b.ins().load(types::I64, mem(), rt, FRAMES_LEN_OFFSET);
         let len1 = self.b.ins().iadd_imm_s(len, -1);
         self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
@@ -1524,7 +1538,11 @@ impl Tx<'_> {
     /// for attention; see `safepoint.rs`): `heap.bytes >= *limit`.
     fn safepoint_due(&mut self) -> Value {
         let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
-        let limit = self.b.ins().load(self.ptr, mem(), self.limit_ptr, 0);
+        let limit_ptr = match self.limit_ptr {
+            Some(p) => p,
+            None => self.b.ins().load(self.ptr, mem(), self.rt, SAFEPOINT_LIMIT_PTR_OFFSET),
+        };
+        let limit = self.b.ins().load(self.ptr, mem(), limit_ptr, 0);
         self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, bytes, limit)
     }
 

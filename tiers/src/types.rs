@@ -374,17 +374,18 @@ pub struct RegisterLoop {
     pub exits: Vec<usize>,
 }
 
-/// Innermost loops that only compute with ints: every instruction is an
-/// int-only `+ - *` or comparison-and-branch, a `LoadInt`, or a jump, and
-/// the loop is entered only at its header (so it holds no other loop,
-/// whose header would be an OSR entry reading the slots). Nothing in such a loop reads a slot's
-/// payload (operands come from SSA variables), calls a helper, or can be
-/// observed from outside but through the collector at a back-edge
-/// safepoint, which only needs each slot to hold *some* valid value: a
-/// stale int is one. So the slots of the registers the loop writes, and
-/// knows to be ints throughout, are written when native code leaves the
-/// loop (its exits, deoptimizations) instead of at every update. Other
-/// loops keep writing through.
+/// Innermost loops that compute with ints and touch vectors at most: every
+/// instruction is an int-only `+ - *` or comparison-and-branch, a constant
+/// load, a `Move`, a vector read or write, or a jump, and the loop is
+/// entered only at its header (so it holds no other loop, whose header
+/// would be an OSR entry reading the slots). Such a loop allocates nothing
+/// and calls no function. The slots of the registers it writes, and knows to
+/// be ints throughout, are written when native code leaves the loop (its
+/// exits, deoptimizations, errors) or calls a runtime helper (which reads
+/// slots), instead of at every update: in between, those registers are
+/// read only from their SSA variables, and the collector at a back-edge
+/// safepoint needs each slot to hold *some* valid value, which a stale int
+/// is. Other loops keep writing through.
 pub fn register_loops(
     proto: &Proto,
     entries: &[bool],
@@ -394,7 +395,8 @@ pub fn register_loops(
     use Op::*;
     let n = proto.code.len();
     let pure = |pc: usize| match proto.code[pc] {
-        LoadInt { .. } | Jmp { .. } | Loop { .. } => true,
+        LoadInt { .. } | LoadBool { .. } | LoadNil { .. } | Move { .. } | Jmp { .. } | Loop { .. } => true,
+        VecRef { .. } | VecSet { .. } | JmpIfFalse { .. } | JmpIfTrue { .. } => true,
         Add { .. } | Sub { .. } | Mul { .. } | AddI { .. } | SubI { .. } | MulI { .. } => int_only(pc),
         op if compare_jump(op) => int_only(pc),
         _ => false,
@@ -428,6 +430,12 @@ pub fn register_loops(
             }
         }
         regs.intersect(&written);
+        for pc in range.clone() {
+            // `vector-set!` copies its value from the slot.
+            if let VecSet { x, .. } = proto.code[pc] {
+                regs.remove(x);
+            }
+        }
         if regs.is_empty() {
             continue;
         }
@@ -578,12 +586,21 @@ mod loop_tests {
     fn loops_that_call_or_touch_other_values_write_through() {
         for (src, name) in [
             ("(define (f x) (let ((i 0)) (while (< i 10) (set! i (+ i (g i)))) i)) (define (g y) y)", "f"),
-            ("(define (f v) (let ((i 0)) (while (< i 10) (vector-set! v i 0) (set! i (+ i 1))) i))", "f"),
-            ("(define (f x) (let ((i 0) (y nil)) (while (< i 10) (set! y x) (set! i (+ i 1))) i))", "f"),
+            ("(define (f x) (let ((i 0) (y nil)) (while (< i 10) (set! y (cons i y)) (set! i (+ i 1))) y))", "f"),
+            ("(define (f x) (let ((i 0)) (while (< i 10) (print i) (set! i (+ i 1))) i))", "f"),
         ] {
             let p = function(src, name);
             assert!(reg_loops(&p, true).is_empty(), "{src}: {:?}", p.code);
         }
+    }
+
+    #[test]
+    fn a_vector_loop_keeps_its_index_but_not_the_stored_value_in_registers() {
+        let p = function("(define (f v n) (let ((i 0) (x 0)) (while (< i n) (set! x (+ i 1)) (vector-set! v i x) (set! i x)) i))", "f");
+        let loops = reg_loops(&p, true);
+        assert_eq!(loops.len(), 1, "{:?}", p.code);
+        // Registers: v = 0, n = 1, i = 3, x = 4.
+        assert_eq!(loops[0].regs.iter().collect::<Vec<_>>(), [3], "x is copied from its slot into the vector");
     }
 
     #[test]
