@@ -122,9 +122,10 @@ fn json_trace_lines_have_the_documented_fields() {
 #[test]
 fn flamegraph_and_pprof_name_fib_native_after_warmup() {
     let dir = scratch("flame");
-    std::fs::write(dir.join("fib.cl"), FIB).unwrap();
+    // Long enough for dozens of samples at 1 kHz once fib runs native.
+    std::fs::write(dir.join("fib.cl"), FIB.replace("(fib 27)", "(fib 31)")).unwrap();
     let out = run_ok(bin().args(["run", "--flamegraph", "fib.svg", "--pprof", "fib.pb", "--tier-stats", "fib.cl"]).current_dir(&dir));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "196418\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1346269\n");
     let svg = std::fs::read_to_string(dir.join("fib.svg")).unwrap();
     assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("fib fib.cl:1 [native]"), "fib not sampled native");

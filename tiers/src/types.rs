@@ -418,7 +418,12 @@ pub fn register_loops(
         let entered_elsewhere = (0..n)
             .filter(|pc| !range.contains(pc))
             .any(|pc| successors(proto.code[pc], pc, n).iter().any(|t| range.contains(t) && t != range.start()));
-        if entered_elsewhere {
+        // Only back-edges may reach the header from inside: any other
+        // jump there would pass its guard, which reads the slots.
+        let jumps_to_header = range
+            .clone()
+            .any(|pc| !matches!(proto.code[pc], Loop { .. }) && proto.code[pc].jump_target(pc) == Some(*range.start()));
+        if entered_elsewhere || jumps_to_header {
             continue;
         }
         let mut regs = RegSet::full(proto.nregs as usize);
