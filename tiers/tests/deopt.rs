@@ -867,3 +867,32 @@ fn an_overflow_in_a_register_loop_deoptimizes_once_with_the_frame_written() {
         assert_eq!(deopts, 1, "{probe}");
     }
 }
+
+/// Native calls push frames inline up to `FrameStack::push_limit`, the
+/// lower of the frame stack's capacity and the configured frame limit.
+/// Limits below and above the initial capacity (256 frames) must give the
+/// interpreter's "stack overflow" at exactly the same depth.
+#[test]
+fn the_frame_limit_holds_at_the_same_depth_in_native_code() {
+    let src = "(define (deep n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))";
+    for max_frames in [100usize, 300, 1000] {
+        let outcomes = |tier: Option<TierConfig>| {
+            let mut rt = Runtime::with_config(claudelang_runtime::Config { max_frames, ..Default::default() });
+            if let Some(c) = tier {
+                TierManager::install(&mut rt, c, None).unwrap();
+            }
+            rt.eval("d.cl", src).unwrap();
+            // Around the limit: the deepest call that fits, and one more.
+            (max_frames - 3..max_frames + 2)
+                .map(|n| match rt.eval("p.cl", &format!("(deep {n})")) {
+                    Ok(v) => rt.display(v),
+                    Err(e) => e.to_string().lines().next().unwrap_or_default().to_string(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let reference = outcomes(None);
+        assert!(reference.iter().any(|o| o.contains("stack overflow")), "{max_frames}: {reference:?}");
+        assert!(reference.iter().any(|o| !o.contains("stack overflow")), "{max_frames}: {reference:?}");
+        assert_eq!(outcomes(Some(TierConfig::eager())), reference, "max_frames {max_frames}");
+    }
+}
