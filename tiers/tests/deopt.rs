@@ -847,18 +847,22 @@ fn a_failed_loop_guard_is_not_compiled_again() {
 fn an_overflow_in_a_register_loop_deoptimizes_once_with_the_frame_written() {
     let src = "(define (up x n) (let ((i 0)) (while (< i n) (set! x (+ x 1)) (set! i (+ i 1))) x))
 (define (down x n) (let ((i 0)) (while (< i n) (set! x (- x 3)) (set! i (+ i 1))) x))
-(define (chase n a) (let ((i 1) (acc a)) (while (< i n) (set! acc (+ acc 1)) (set! i (+ acc i))) i))";
+(define (chase n a) (let ((i 1) (acc a)) (while (< i n) (set! acc (+ acc 1)) (set! i (+ acc i))) i))
+(define (zig n i s) (let ((k 0) (acc 0)) (while (< k n) (set! acc (+ acc s)) (set! i (- acc i)) (set! k (+ k 1))) i))";
     let probes = [
         ("(up 9223372036854775000 100000)", "integer overflow in (+ 9223372036854775807 1)", "up ("),
         ("(down -9223372036854775000 100000)", "integer overflow in (- -9223372036854775807 3)", "down ("),
         // From acc = 2^61, `(+ acc i)` overflows in the fourth iteration,
         // with acc = 2^61 + 4 and i = 3 * 2^61 + 7.
         ("(chase 9223372036854775807 2305843009213693952)", "integer overflow in (+ 2305843009213693956 6917529027641081863)", "chase ("),
+        // With s = 2^61 and i = -2^62, `(- acc i)` overflows in the third
+        // iteration, with acc = 3s and i = -s.
+        ("(zig 10 -4611686018427387904 2305843009213693952)", "integer overflow in (- 6917529027641081856 -2305843009213693952)", "zig ("),
     ];
     for (probe, message, function) in probes {
         let (mut rt, out) = new_runtime(Mode::Eager);
         assert!(outcome(&mut rt, &out, "d.cl", src).starts_with("value: "));
-        assert!(outcome(&mut rt, &out, "w.cl", "(list (up 0 10) (down 0 10) (chase 10 0))").starts_with("value: (10 -30 11)\n"));
+        assert!(outcome(&mut rt, &out, "w.cl", "(list (up 0 10) (down 0 10) (chase 10 0) (zig 3 0 1))").starts_with("value: (10 -30 11 2)\n"));
         let got = outcome(&mut rt, &out, "p.cl", probe);
         assert!(got.starts_with(&format!("error: {message}\n")), "{probe}: {got}");
         let m = rt.tier_mut().unwrap().as_any_mut().downcast_mut::<TierManager>().unwrap();
