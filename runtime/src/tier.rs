@@ -131,7 +131,6 @@ pub const FUNC_ENTRY_SLOT_OFFSET: i32 = std::mem::offset_of!(Function, entry_slo
 pub const FUNC_FIXED_ARITY_OFFSET: i32 = std::mem::offset_of!(Function, fixed_arity) as i32;
 pub const FUNC_NREGS_OFFSET: i32 = std::mem::offset_of!(Function, nregs) as i32;
 pub const FUNC_CALLS_OFFSET: i32 = std::mem::offset_of!(Function, calls) as i32;
-pub const FUNC_HOT_CALLS_AT_OFFSET: i32 = std::mem::offset_of!(Function, hot_calls_at) as i32;
 
 /// Byte offset of `Runtime::native_depth`.
 pub const NATIVE_DEPTH_OFFSET: i32 = std::mem::offset_of!(Runtime, native_depth) as i32;
@@ -398,8 +397,8 @@ pub unsafe extern "C" fn rt_tail(rt: *mut Runtime, base: *mut Value, b: u32, nar
 /// callee-saved registers on the common path.
 ///
 /// # Safety
-/// `rt` is the running runtime, and its top frame is the one `rt_tail`
-/// replaced.
+/// `rt` is the running runtime, and `tail_entry` is either 0 or the entry
+/// of the function whose frame `rt_tail` just put on top.
 pub unsafe extern "C" fn rt_run_tail(rt: *mut Runtime) -> u64 {
     loop {
         let (entry, func, base) = {

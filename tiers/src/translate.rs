@@ -5,7 +5,9 @@
 //! every write goes to the slot, so native code can be entered at any entry
 //! point and can leave at any instruction with nothing to reconstruct.
 //! (Registers known to hold ints are also SSA variables, so loops keep them
-//! in machine registers; see `Tx::int_payload`.) The entry block is a jump
+//! in machine registers; see `Tx::int_payload`. Register loops write their
+//! ints only when they are left or call a helper; see `Tx::deferred`.) The
+//! entry block is a jump
 //! table on the entry pc — function entry, a loop header for on-stack
 //! replacement, the instruction after a call for resuming — and every
 //! bytecode instruction becomes one block.
@@ -172,9 +174,11 @@ pub fn translate(
 
     // The payloads of registers known to hold ints live in SSA variables
     // (machine registers across a loop) as well as in their slots: reads
-    // come from the variable, writes go to both, so the frame is always
-    // exact for the interpreter, the collector and error reports, while
-    // loop-carried values no longer round-trip through memory.
+    // come from the variable, writes go to both (register loops delay the
+    // slot writes until native code leaves them or calls a helper), so the
+    // frame is exact whenever the interpreter, a helper, the collector or
+    // an error report reads it, while loop-carried values no longer
+    // round-trip through memory.
     let mut tracked = vec![false; proto.nregs as usize];
     for set in types.known.iter().chain(&types.guards) {
         for r in set.iter() {
@@ -437,13 +441,13 @@ impl Tx<'_> {
     fn deferred(&self, r: u16) -> bool {
         self.reg_loop().is_some_and(|l| self.reg_loops[l].regs.contains(r))
     }
-    /// Writes register loop `l`'s registers to their slots (tag included:
-    /// a register the loop made an int may have held something else).
+    /// Writes register loop `l`'s registers' payloads to their slots. Their
+    /// tags already say int: the loop's header guard checked them, and the
+    /// loop writes nothing but ints to them.
     fn flush(&mut self, l: usize) {
         let regs: Vec<u16> = self.reg_loops[l].regs.iter().collect();
         for r in regs {
             let v = self.b.use_var(self.vars[r as usize].expect("register loop registers are tracked"));
-            self.store_tag(r, TAG_INT);
             self.b.ins().store(mem(), v, self.base, Self::off(r) + PAYLOAD);
         }
     }
@@ -823,8 +827,8 @@ impl Tx<'_> {
     /// going on, its frame is pushed right here, as `rt_enter` would
     /// (see there) — inline, since calls are what recursive code spends
     /// its time on — and the callee runs on the machine stack. Anything
-    /// unusual (not a closure, no native code, arity, limits, no room, a
-    /// hot-counter report or a safepoint due) takes `rt_enter`, which
+    /// unusual (not a closure, no native code, arity, limits, no room or a
+    /// safepoint due) takes `rt_enter`, which
     /// handles it or returns 0 to leave the call to the interpreter. A
     /// callee that returns normally leaves its result in our call register.
     /// Any other status (a callee left to the interpreter, an error, a

@@ -382,10 +382,9 @@ pub struct RegisterLoop {
 /// and calls no function. The slots of the registers it writes, and knows to
 /// be ints throughout, are written when native code leaves the loop (its
 /// exits, deoptimizations, errors) or calls a runtime helper (which reads
-/// slots), instead of at every update: in between, those registers are
-/// read only from their SSA variables, and the collector at a back-edge
-/// safepoint needs each slot to hold *some* valid value, which a stale int
-/// is. Other loops keep writing through.
+/// slots; the collector runs only inside helpers), instead of at every
+/// update: in between, nothing reads those slots, and the loop reads the
+/// registers from their SSA variables. Other loops keep writing through.
 pub fn register_loops(
     proto: &Proto,
     entries: &[bool],
@@ -418,12 +417,20 @@ pub fn register_loops(
         let entered_elsewhere = (0..n)
             .filter(|pc| !range.contains(pc))
             .any(|pc| successors(proto.code[pc], pc, n).iter().any(|t| range.contains(t) && t != range.start()));
-        // Only back-edges may reach the header from inside: any other
-        // jump there would pass its guard, which reads the slots.
-        let jumps_to_header = range
-            .clone()
-            .any(|pc| !matches!(proto.code[pc], Loop { .. }) && proto.code[pc].jump_target(pc) == Some(*range.start()));
-        if entered_elsewhere || jumps_to_header {
+        // Only back-edges may reach the header from inside (any other jump
+        // there would pass its guard, which reads the slots), and every
+        // back-edge inside must go to this header (one to another loop's
+        // would leave this one without passing an exit).
+        let stray_jump = range.clone().any(|pc| {
+            let op = proto.code[pc];
+            let to_header = op.jump_target(pc) == Some(*range.start());
+            if matches!(op, Loop { .. }) {
+                !to_header
+            } else {
+                to_header
+            }
+        });
+        if entered_elsewhere || stray_jump {
             continue;
         }
         let mut regs = RegSet::full(proto.nregs as usize);
