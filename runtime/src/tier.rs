@@ -48,8 +48,8 @@ pub const STATUS_RETURNED: u64 = 3 << 32;
 
 /// Status word high half: the running function made a tail call, which
 /// replaced its frame (now at pc 0). Whoever called the native code runs
-/// the new top frame: native code calling natively enters the callee's code
-/// when `Runtime::tail_entry` is non-zero; the interpreter restarts the
+/// the new top frame: a native call site has `rt_run_tail` enter the
+/// callee's code when `Runtime::tail_entry` is non-zero; the interpreter restarts the
 /// frame (entering native code if it has some). Either way the machine
 /// stack does not grow, so tail calls stay proper in native code.
 pub const STATUS_TAIL: u64 = 4 << 32;
