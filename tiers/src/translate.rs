@@ -1506,6 +1506,7 @@ impl Tx<'_> {
         let n = self.b.use_var(e);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.b.def_var(e, n1);
+        let go_on = self.b.create_block();
         if self.reg_loop().is_some() {
             // A register loop allocates nothing: a collection due here was
             // due when the loop started, and otherwise only other threads'
@@ -1515,14 +1516,9 @@ impl Tx<'_> {
             // back-edge count instead of two loads and a compare.
             let some = self.b.ins().band_imm_s(n1, REGISTER_LOOP_POLL - 1);
             let poll = self.cold();
-            let go_on = self.b.create_block();
             self.b.ins().brif(some, go_on, &[], poll, &[]);
             self.b.switch_to_block(poll);
-            self.poll(go_on);
-            self.b.switch_to_block(go_on);
-            return;
         }
-        let go_on = self.b.create_block();
         self.poll(go_on);
         self.b.switch_to_block(go_on);
     }
