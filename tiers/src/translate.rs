@@ -235,6 +235,7 @@ pub fn translate(
             jumped_to[t] = true;
         }
     }
+    let loop_at = crate::types::innermost_loops(proto);
     let mut tx = Tx {
         b,
         rt,
@@ -255,6 +256,7 @@ pub fn translate(
         limit_ptr,
         code: &proto.code,
         jumped_to,
+        loop_at,
         reg_loops,
         reg_loop_at,
         loop_exits,
@@ -375,6 +377,9 @@ struct Tx<'a> {
     /// Instructions that something other than the previous instruction's
     /// fall-through reaches: jump targets and entry points.
     jumped_to: Vec<bool>,
+    /// For each pc, the innermost loop around it (header, back-edge pc),
+    /// if any: what `branch` lays code out for.
+    loop_at: Vec<Option<(usize, usize)>>,
     /// Loops whose int registers are written to their slots only on the
     /// way out (`types::register_loops`), the one each pc is in, and the
     /// blocks on their exit edges that do the writing.
@@ -738,13 +743,13 @@ impl Tx<'_> {
             }
             Op::JmpIfFalse { src, off } => {
                 let f = self.is_falsy(src);
-                let (t, n) = (self.target(off as i64), self.next());
-                self.b.ins().brif(f, t, &[], n, &[]);
+                let t = (self.pc as i64 + 1 + off as i64) as usize;
+                self.branch(f, t, self.pc + 1);
             }
             Op::JmpIfTrue { src, off } => {
                 let f = self.is_falsy(src);
-                let (t, n) = (self.target(off as i64), self.next());
-                self.b.ins().brif(f, n, &[], t, &[]);
+                let t = (self.pc as i64 + 1 + off as i64) as usize;
+                self.branch(f, self.pc + 1, t);
             }
             Op::JmpIfNotLt { a, b, off } => self.translate_compare_jump(CMP_LT, a, Operand::Reg(b), off),
             Op::JmpIfNotLe { a, b, off } => self.translate_compare_jump(CMP_LE, a, Operand::Reg(b), off),
@@ -1483,10 +1488,10 @@ impl Tx<'_> {
         };
         match fused {
             Some((if_true, off)) => {
-                let target = self.forward((next as i64 + 1 + off as i64) as usize);
-                let fall = self.forward(next + 1);
+                let target = (next as i64 + 1 + off as i64) as usize;
+                let fall = next + 1;
                 let (yes, no) = if if_true { (target, fall) } else { (fall, target) };
-                self.b.ins().brif(t, yes, &[], no, &[]);
+                self.branch(t, yes, no);
             }
             None => self.goto_next(),
         }
@@ -1494,8 +1499,27 @@ impl Tx<'_> {
 
     fn translate_compare_jump(&mut self, cmp: u32, a: u16, b: Operand, off: i16) {
         let (_, t) = self.compare(cmp, a, b);
-        let (target, n) = (self.target(off as i64), self.next());
-        self.b.ins().brif(t, n, &[], target, &[]);
+        let target = self.pc as i64 + 1 + off as i64;
+        self.branch(t, self.pc + 1, target as usize);
+    }
+
+    /// A two-way branch to the blocks of pcs `yes` (when `c` is non-zero)
+    /// and `no`. Cranelift lays a branch's second successor out right
+    /// after it, so when one way leaves the innermost loop around this
+    /// instruction and the other stays, the branch is written with the
+    /// condition inverted as needed to make the staying way the second:
+    /// the loop body falls through and the only taken branch per
+    /// iteration is the back-edge. (`icmp == 0` of a comparison folds into
+    /// the complementary comparison.)
+    fn branch(&mut self, c: Value, yes: usize, no: usize) {
+        let (yb, nb) = (self.forward(yes), self.forward(no));
+        let leaves = |t: usize| self.loop_at[self.pc].is_some_and(|(h, e)| t < h || t > e);
+        if leaves(no) && !leaves(yes) {
+            let not = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+            self.b.ins().brif(not, nb, &[], yb, &[]);
+        } else {
+            self.b.ins().brif(c, yb, &[], nb, &[]);
+        }
     }
 
     /// A loop back-edge: count it (for the statistics) and make the
@@ -1518,8 +1542,17 @@ impl Tx<'_> {
             let poll = self.cold();
             self.b.ins().brif(some, go_on, &[], poll, &[]);
             self.b.switch_to_block(poll);
+            // Back to the loop through a cold block of its own: a split
+            // edge straight from here to `go_on` would not be cold, and
+            // would be laid out inside the loop, costing a taken jump per
+            // iteration.
+            let back = self.cold();
+            self.poll(back);
+            self.b.switch_to_block(back);
+            self.b.ins().jump(go_on, &[]);
+        } else {
+            self.poll(go_on);
         }
-        self.poll(go_on);
         self.b.switch_to_block(go_on);
     }
 

@@ -481,6 +481,22 @@ fn transfer(op: Op, int_only: bool, s: &mut RegSet) {
     }
 }
 
+/// For each pc, the innermost loop containing it, as (header, pc of its
+/// back-edge): bytecode loops are properly nested ranges.
+pub fn innermost_loops(proto: &Proto) -> Vec<Option<(usize, usize)>> {
+    let mut at: Vec<Option<(usize, usize)>> = vec![None; proto.code.len()];
+    for (pc, op) in proto.code.iter().enumerate() {
+        if let (Op::Loop { .. }, Some(h)) = (op, op.jump_target(pc)) {
+            for slot in at.iter_mut().take(pc + 1).skip(h) {
+                if slot.is_none_or(|(h0, e0)| e0 - h0 > pc - h) {
+                    *slot = Some((h, pc));
+                }
+            }
+        }
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,6 +544,30 @@ mod loop_tests {
             }
         }
         (analyse(p, &entries, &headers, &|_| int_only), header)
+    }
+
+    #[test]
+    fn innermost_loops_are_the_smallest_ranges_around_each_pc() {
+        let src = "(define (f n) (let ((i 0) (s 0)) (while (< i n) (let ((j 0)) (while (< j i) (set! s (+ s j)) (set! j (+ j 1)))) (set! i (+ i 1))) s))";
+        let p = function(src, "f");
+        let at = innermost_loops(&p);
+        let backs: Vec<(usize, usize)> = p.code.iter().enumerate().filter_map(|(pc, op)| match op {
+            Op::Loop { .. } => Some((op.jump_target(pc).unwrap(), pc)),
+            _ => None,
+        }).collect();
+        assert_eq!(backs.len(), 2, "{:?}", p.code);
+        let (inner, outer) = if backs[0].1 - backs[0].0 < backs[1].1 - backs[1].0 { (backs[0], backs[1]) } else { (backs[1], backs[0]) };
+        assert!(outer.0 < inner.0 && inner.1 < outer.1, "nested: {inner:?} in {outer:?}");
+        for (pc, l) in at.iter().enumerate() {
+            let want = if (inner.0..=inner.1).contains(&pc) {
+                Some(inner)
+            } else if (outer.0..=outer.1).contains(&pc) {
+                Some(outer)
+            } else {
+                None
+            };
+            assert_eq!(*l, want, "pc {pc}: {:?}", p.code);
+        }
     }
 
     const SUM_TO: &str = "(define (sum-to n) (let ((i 0) (acc 0)) (while (< i n) (set! acc (+ acc i)) (set! i (+ i 1))) acc))";
