@@ -31,8 +31,9 @@ use claudelang_frontend::bytecode::{Op, Proto};
 use claudelang_runtime::tier::*;
 use claudelang_runtime::value::{TAG_BOOL, TAG_EMPTY, TAG_FLOAT, TAG_INT, TAG_NIL};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, Function, InstBuilder, JumpTableData, MemFlagsData, SigRef, Signature,
+    types, AbiParam, Block, BlockArg, Function, InstBuilder, InstructionData, JumpTableData, MemFlagsData, SigRef, Signature,
     StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -206,12 +207,24 @@ pub fn translate(
         b.def_var(v, zero);
         v
     });
+    let reg_loops = crate::types::register_loops(proto, &entries, &types.known, &int_only);
+    let mut reg_loop_at = vec![None; blocks.len()];
+    let mut loop_exits = Vec::new();
+    for (i, l) in reg_loops.iter().enumerate() {
+        l.range.clone().for_each(|pc| reg_loop_at[pc] = Some(i));
+        loop_exits.push(l.exits.iter().map(|&t| (t, b.create_block())).collect::<Vec<_>>());
+    }
     // Where the safepoint limit lives is fixed for the runtime's life; the
     // limit itself is re-read at every check (other threads lower it).
-    // Loaded once on entry where loops will use it; a function without
-    // loops reloads it at each check, which is cheaper than keeping it in
-    // a callee-saved register across its calls.
-    let limit_ptr = has_backedges.then(|| b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET));
+    // Loaded once on entry where loops outside register loops will check
+    // it on every iteration. Register loops check rarely and reload it
+    // then, like a function without loops: cheaper than keeping it in a
+    // callee-saved register, or in a spill slot that the register
+    // allocator shuffles on the loop's hot path.
+    let polls_often = proto.code.iter().enumerate().any(|(pc, op)| {
+        matches!(op, Op::Loop { .. } | Op::TailSelf { .. }) && reg_loop_at.get(pc).is_none_or(|l| l.is_none())
+    });
+    let limit_ptr = polls_often.then(|| b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET));
     // Calls enter at pc 0: test for that before the table's bounds check
     // and indirect jump.
     let dispatch = b.create_block();
@@ -221,13 +234,6 @@ pub fn translate(
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
     b.ins().br_table(pc, jt);
 
-    let reg_loops = crate::types::register_loops(proto, &entries, &types.known, &int_only);
-    let mut reg_loop_at = vec![None; blocks.len()];
-    let mut loop_exits = Vec::new();
-    for (i, l) in reg_loops.iter().enumerate() {
-        l.range.clone().for_each(|pc| reg_loop_at[pc] = Some(i));
-        loop_exits.push(l.exits.iter().map(|&t| (t, b.create_block())).collect::<Vec<_>>());
-    }
     let known = types.known;
     let mut jumped_to = entries.clone();
     for (pc, op) in proto.code.iter().enumerate() {
@@ -324,6 +330,44 @@ pub fn translate(
     }
     tx.b.seal_all_blocks();
     tx.b.finalize(target);
+    cold_exits(func);
+}
+
+/// Gives every branch from a cold block to a hot one a cold block of its
+/// own to go through. Cranelift splits such an edge when the hot block has
+/// other predecessors, and the block it adds for the edge is not cold: it
+/// stays where the cold block was in the lowering order, inside the hot
+/// code, where it can cost the hot path a taken jump around it (a slow
+/// path's return into a loop body, say). A cold block of our own keeps the
+/// split, and the jump, with the rest of the slow path at the end.
+fn cold_exits(func: &mut Function) {
+    let blocks: Vec<Block> = func.layout.blocks().collect();
+    for blk in blocks {
+        if !func.layout.is_cold(blk) {
+            continue;
+        }
+        let Some(inst) = func.layout.last_inst(blk) else { continue };
+        if !matches!(func.dfg.insts[inst], InstructionData::Brif { .. }) {
+            continue;
+        }
+        for i in 0..2 {
+            let dest = func.dfg.insts[inst].branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)[i];
+            let to = dest.block(&func.dfg.value_lists);
+            if func.layout.is_cold(to) {
+                continue;
+            }
+            let args: Vec<BlockArg> = dest.args(&func.dfg.value_lists).collect();
+            let via = func.dfg.make_block();
+            func.layout.append_block(via);
+            func.layout.set_cold(via);
+            let mut pos = FuncCursor::new(func).at_bottom(via);
+            pos.ins().jump(to, &args);
+            let call = func.dfg.block_call(via, &[]);
+            if let InstructionData::Brif { blocks, .. } = &mut func.dfg.insts[inst] {
+                blocks[i] = call;
+            }
+        }
+    }
 }
 
 /// The pcs where the interpreter may enter native code: 0, every loop
@@ -1542,17 +1586,8 @@ impl Tx<'_> {
             let poll = self.cold();
             self.b.ins().brif(some, go_on, &[], poll, &[]);
             self.b.switch_to_block(poll);
-            // Back to the loop through a cold block of its own: a split
-            // edge straight from here to `go_on` would not be cold, and
-            // would be laid out inside the loop, costing a taken jump per
-            // iteration.
-            let back = self.cold();
-            self.poll(back);
-            self.b.switch_to_block(back);
-            self.b.ins().jump(go_on, &[]);
-        } else {
-            self.poll(go_on);
         }
+        self.poll(go_on);
         self.b.switch_to_block(go_on);
     }
 
@@ -1571,7 +1606,7 @@ impl Tx<'_> {
     /// for attention; see `safepoint.rs`): `heap.bytes >= *limit`.
     fn safepoint_due(&mut self) -> Value {
         let bytes = self.b.ins().load(self.ptr, mem(), self.rt, HEAP_BYTES_OFFSET);
-        let limit_ptr = match self.limit_ptr {
+        let limit_ptr = match self.limit_ptr.filter(|_| self.reg_loop().is_none()) {
             Some(p) => p,
             None => self.b.ins().load(self.ptr, mem(), self.rt, SAFEPOINT_LIMIT_PTR_OFFSET),
         };
