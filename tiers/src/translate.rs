@@ -1227,19 +1227,35 @@ impl Tx<'_> {
             (ARITH_ADD | ARITH_SUB, Operand::Imm(c)) if c != 0 => {
                 let c = if op == ARITH_ADD { c } else { -c };
                 let r = self.b.ins().iadd_imm_s(x, c);
-                let wrapped = if c > 0 { IntCC::SignedLessThan } else { IntCC::SignedGreaterThan };
-                (r, self.b.ins().icmp(wrapped, r, x))
+                if (c == 1 || c == -1) && crate::types::bounded_step(self.code, &self.loop_at, &self.known, self.pc, a, c) {
+                    // A loop counter stepping towards its loop's bound.
+                    (r, None)
+                } else {
+                    let wrapped = if c > 0 { IntCC::SignedLessThan } else { IntCC::SignedGreaterThan };
+                    (r, Some(self.b.ins().icmp(wrapped, r, x)))
+                }
             }
-            (ARITH_ADD, _) => self.b.ins().sadd_overflow(x, y),
-            (ARITH_SUB, _) => self.b.ins().ssub_overflow(x, y),
-            _ => self.b.ins().smul_overflow(x, y),
+            (ARITH_ADD, _) => {
+                let (r, o) = self.b.ins().sadd_overflow(x, y);
+                (r, Some(o))
+            }
+            (ARITH_SUB, _) => {
+                let (r, o) = self.b.ins().ssub_overflow(x, y);
+                (r, Some(o))
+            }
+            _ => {
+                let (r, o) = self.b.ins().smul_overflow(x, y);
+                (r, Some(o))
+            }
         };
-        let ok = self.b.create_block();
-        match self.undo_block(op, dst, a, b, x, y, r, slow) {
-            Some(undo) => self.b.ins().brif(overflow, undo, &[], ok, &[]),
-            None => self.b.ins().brif(overflow, slow, &[], ok, &[]),
-        };
-        self.b.switch_to_block(ok);
+        if let Some(overflow) = overflow {
+            let ok = self.b.create_block();
+            match self.undo_block(op, dst, a, b, x, y, r, slow) {
+                Some(undo) => self.b.ins().brif(overflow, undo, &[], ok, &[]),
+                None => self.b.ins().brif(overflow, slow, &[], ok, &[]),
+            };
+            self.b.switch_to_block(ok);
+        }
         // Both operand tags were checked (an immediate is an int).
         let dst_is_operand = dst == a || matches!(b, Operand::Reg(rb) if rb == dst);
         if dst_is_operand {

@@ -481,6 +481,42 @@ fn transfer(op: Op, int_only: bool, s: &mut RegSet) {
     }
 }
 
+/// Whether `r + step` at `pc`, with `step` 1 or -1 and `r` an int there,
+/// cannot overflow because the innermost loop around `pc` only runs its
+/// body while `r < n` (`step` 1) or `r > n` (`step` -1) for an int `n`:
+/// then `r` is at most `i64::MAX - 1` (at least `i64::MIN + 1`).
+///
+/// That takes: the loop's header is the test, leaving the loop when it
+/// fails; `n` is an int at `pc` (`known`) or an immediate; neither `r` nor
+/// `n` is written between the header and `pc` (in pc order, which covers
+/// every path: loops are ranges and nothing outside one jumps into its
+/// body), so the values the header compared are the ones here. Whoever ran
+/// the header — native code or the interpreter, before entering native
+/// code at a resume point — ran the same test on them.
+pub fn bounded_step(code: &[Op], loops: &[Option<(usize, usize)>], known: &[RegSet], pc: usize, r: u16, step: i64) -> bool {
+    let Some((h, e)) = loops.get(pc).copied().flatten() else { return false };
+    let header = code[h];
+    let exits = header.jump_target(h).is_some_and(|t| t > e);
+    let bound = match (header, step) {
+        (Op::JmpIfNotLt { a, b, .. }, 1) | (Op::JmpIfNotGt { a, b, .. }, -1) if a == r => Some(b),
+        (Op::JmpIfNotLtI { a, .. }, 1) | (Op::JmpIfNotGtI { a, .. }, -1) if a == r => None,
+        _ => return false,
+    };
+    if !exits || !known[pc].contains(r) || bound.is_some_and(|n| !known[pc].contains(n)) {
+        return false;
+    }
+    let clobbers = |q: usize| match writes(code[q]) {
+        Writes::None => false,
+        Writes::Reg(d) => d == r || Some(d) == bound,
+        Writes::From(base) => base <= r || bound.is_some_and(|n| base <= n),
+        Writes::All => true,
+    };
+    let enters_body = code.iter().enumerate().any(|(q, op)| {
+        !(h..=e).contains(&q) && op.jump_target(q).is_some_and(|t| t > h && t <= pc)
+    });
+    !(h + 1..pc).any(clobbers) && !enters_body
+}
+
 /// For each pc, the innermost loop containing it, as (header, pc of its
 /// back-edge): bytecode loops are properly nested ranges.
 pub fn innermost_loops(proto: &Proto) -> Vec<Option<(usize, usize)>> {
@@ -568,6 +604,56 @@ mod loop_tests {
             };
             assert_eq!(*l, want, "pc {pc}: {:?}", p.code);
         }
+    }
+
+    /// The pcs of `AddI`/`SubI` on register `r`, with their steps.
+    fn steps(p: &Proto, r: u16) -> Vec<(usize, i64)> {
+        p.code
+            .iter()
+            .enumerate()
+            .filter_map(|(pc, op)| match *op {
+                Op::AddI { dst, a, imm } if a == r && dst == r => Some((pc, imm as i64)),
+                Op::SubI { dst, a, imm } if a == r && dst == r => Some((pc, -(imm as i64))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_counter_stepping_towards_its_loops_int_bound_is_bounded() {
+        let p = function(SUM_TO, "sum-to");
+        let (a, _) = run(&p, true);
+        let loops = innermost_loops(&p);
+        // Registers: n = 0, i = 2 (see the test above).
+        let [(pc, 1)] = steps(&p, 2)[..] else { panic!("{:?}", p.code) };
+        assert!(bounded_step(&p.code, &loops, &a.known, pc, 2, 1));
+        // The opposite direction has no bound.
+        assert!(!bounded_step(&p.code, &loops, &a.known, pc, 2, -1));
+        // Without int knowledge of the bound, nothing is proved.
+        let (b, _) = run(&p, false);
+        assert!(!bounded_step(&p.code, &loops, &b.known, pc, 2, 1));
+
+        // `<=` reaches the bound; and a bound written in the body (or a
+        // counter written before the step) no longer bounds the step.
+        for src in [
+            "(define (f n) (let ((i 0)) (while (<= i n) (set! i (+ i 1))) i))",
+            "(define (f n) (let ((i 0)) (while (< i n) (set! n (+ n 0)) (set! i (+ i 1))) i))",
+            "(define (f n) (let ((i 0)) (while (< i n) (set! i (* i 2)) (set! i (+ i 1))) i))",
+        ] {
+            let p = function(src, "f");
+            let (a, _) = run(&p, true);
+            let loops = innermost_loops(&p);
+            let i = p.code.iter().find_map(|op| match *op { Op::AddI { dst, imm: 1, .. } => Some(dst), _ => None }).unwrap();
+            for (pc, step) in steps(&p, i) {
+                assert!(!bounded_step(&p.code, &loops, &a.known, pc, i, step), "{src}: pc {pc}");
+            }
+        }
+        // Counting down with `>` is bounded from below.
+        let p = function("(define (f i) (let ((s 0)) (while (> i 0) (set! s (+ s i)) (set! i (- i 1))) s))", "f");
+        let (a, _) = run(&p, true);
+        let loops = innermost_loops(&p);
+        let [(pc, -1)] = steps(&p, 0)[..] else { panic!("{:?}", p.code) };
+        assert!(bounded_step(&p.code, &loops, &a.known, pc, 0, -1));
     }
 
     const SUM_TO: &str = "(define (sum-to n) (let ((i 0) (acc 0)) (while (< i n) (set! acc (+ acc i)) (set! i (+ i 1))) acc))";
