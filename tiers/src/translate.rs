@@ -32,6 +32,7 @@ use claudelang_runtime::tier::*;
 use claudelang_runtime::value::{TAG_BOOL, TAG_EMPTY, TAG_FLOAT, TAG_INT, TAG_NIL};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, Function, InstBuilder, InstructionData, JumpTableData, MemFlagsData, SigRef, Signature,
     StackSlotData, StackSlotKind, Type, Value,
@@ -228,6 +229,9 @@ pub fn translate(
     // Calls enter at pc 0: test for that before the table's bounds check
     // and indirect jump.
     let dispatch = b.create_block();
+    // Calls are far more frequent than resumptions: the calls' way in
+    // falls through into the prologue.
+    b.set_cold_block(dispatch);
     b.ins().brif(pc, dispatch, &[], prologue, &[]);
     b.switch_to_block(dispatch);
     let default = b.func.dfg.block_call(bad_pc, &[]);
@@ -333,25 +337,49 @@ pub fn translate(
     cold_exits(func);
 }
 
-/// Gives every branch from a cold block to a hot one a cold block of its
-/// own to go through. Cranelift splits such an edge when the hot block has
-/// other predecessors, and the block it adds for the edge is not cold: it
-/// stays where the cold block was in the lowering order, inside the hot
-/// code, where it can cost the hot path a taken jump around it (a slow
-/// path's return into a loop body, say). A cold block of our own keeps the
-/// split, and the jump, with the rest of the slow path at the end.
+/// Settles which code is cold, for Cranelift's layout (which puts cold
+/// blocks last):
+///
+/// * A block reached only from cold blocks is cold too: the translator
+///   marks where slow paths start, and this carries the mark to their
+///   continuations (after a helper call, say).
+/// * Every branch from a cold block to a hot one goes through a cold block
+///   of its own. Cranelift splits such an edge when the hot block has other
+///   predecessors, and the block it adds for the edge is not cold: it stays
+///   where the cold block was in the lowering order, inside the hot code,
+///   where it can cost the hot path a taken jump around it (a slow path's
+///   return into a loop body, say). A cold block of our own keeps the
+///   split, and the jump, with the rest of the slow path at the end.
 fn cold_exits(func: &mut Function) {
     let blocks: Vec<Block> = func.layout.blocks().collect();
+    let cfg = ControlFlowGraph::with_function(func);
+    let entry = func.layout.entry_block();
+    loop {
+        let mut changed = false;
+        for &blk in &blocks {
+            if func.layout.is_cold(blk) || Some(blk) == entry {
+                continue;
+            }
+            let mut preds = cfg.pred_iter(blk).peekable();
+            if preds.peek().is_some() && preds.all(|p| func.layout.is_cold(p.block)) {
+                func.layout.set_cold(blk);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     for blk in blocks {
         if !func.layout.is_cold(blk) {
             continue;
         }
         let Some(inst) = func.layout.last_inst(blk) else { continue };
-        if !matches!(func.dfg.insts[inst], InstructionData::Brif { .. }) {
+        if !matches!(func.dfg.insts[inst], InstructionData::Brif { .. } | InstructionData::BranchTable { .. }) {
             continue;
         }
-        for i in 0..2 {
-            let dest = func.dfg.insts[inst].branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)[i];
+        let dests = func.dfg.insts[inst].branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables).to_vec();
+        for (i, dest) in dests.into_iter().enumerate() {
             let to = dest.block(&func.dfg.value_lists);
             if func.layout.is_cold(to) {
                 continue;
@@ -363,8 +391,10 @@ fn cold_exits(func: &mut Function) {
             let mut pos = FuncCursor::new(func).at_bottom(via);
             pos.ins().jump(to, &args);
             let call = func.dfg.block_call(via, &[]);
-            if let InstructionData::Brif { blocks, .. } = &mut func.dfg.insts[inst] {
-                blocks[i] = call;
+            match func.dfg.insts[inst] {
+                InstructionData::BranchTable { table, .. } => func.dfg.jump_tables[table].all_branches_mut()[i] = call,
+                InstructionData::Brif { ref mut blocks, .. } => blocks[i] = call,
+                _ => unreachable!("only branches were collected"),
             }
         }
     }
