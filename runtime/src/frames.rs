@@ -16,6 +16,11 @@ pub(crate) struct FrameStack {
     /// it, one compare for both "there is room" and "within the frame
     /// limit"; at it, the runtime grows the stack or reports overflow.
     pub(crate) push_limit: usize,
+    /// How far native code may push inline: `push_limit`, or less while
+    /// native code runs, to bound its use of the machine stack (see
+    /// `tier::MAX_NATIVE_DEPTH`). The interpreter sets it each time it
+    /// enters native code; 0 otherwise.
+    pub(crate) native_limit: usize,
     max: usize,
 }
 
@@ -30,7 +35,7 @@ impl FrameStack {
         let mut v: Vec<Frame> = Vec::with_capacity(Self::INITIAL);
         let (ptr, cap) = (v.as_mut_ptr(), v.capacity());
         std::mem::forget(v);
-        FrameStack { ptr, len: 0, cap, push_limit: cap.min(max), max }
+        FrameStack { ptr, len: 0, cap, push_limit: cap.min(max), native_limit: 0, max }
     }
 
     #[inline]

@@ -17,7 +17,7 @@ use crate::error::{exn, Exn, RuntimeError, TraceFrame, MAX_TRACE_FRAMES};
 use crate::function::Function;
 use crate::printer;
 use crate::runtime::{Frame, Runtime};
-use crate::tier::{Hot, FEEDBACK_FLOAT, FEEDBACK_OTHER, STATUS_DEOPT, STATUS_ERROR, STATUS_TAIL};
+use crate::tier::{Hot, FEEDBACK_FLOAT, FEEDBACK_OTHER, MAX_NATIVE_DEPTH, STATUS_DEOPT, STATUS_ERROR, STATUS_TAIL};
 use crate::value::{Closure, Gc, Value};
 use claudelang_frontend::builtins::{BuiltinKind, B, BUILTINS};
 use claudelang_frontend::bytecode::{Capture, Op};
@@ -316,10 +316,14 @@ impl Runtime {
                 let top = self.frames.last_mut().unwrap();
                 top.entered_native = true;
                 top.native = true;
+                // Native code calls native code on the machine stack up to
+                // MAX_NATIVE_DEPTH frames above this one.
+                let outer_limit = self.frames.native_limit;
+                self.frames.native_limit = self.frames.push_limit.min(depth + MAX_NATIVE_DEPTH);
                 // SAFETY: the entry was compiled from this function's
                 // bytecode and runs on this frame's registers.
                 let status = unsafe { entry(self, func, base, pc as u32) };
-                self.native_depth = 0;
+                self.frames.native_limit = outer_limit;
                 // Whatever native code left on the stack resumes in the
                 // interpreter (profilers read this flag).
                 let from = (depth - 1).min(self.frames.len());

@@ -149,9 +149,6 @@ pub struct Runtime {
     /// An error raised by native code's slow path, for the interpreter
     /// to report at the failing instruction.
     pub(crate) pending_error: Option<Exn>,
-    /// Native activations called directly by native code and still running
-    /// (0 when the interpreter called the running native code).
-    pub(crate) native_depth: u64,
     /// Set by `tier::rt_tail`: the native entry of the function a tail
     /// call from native code just switched the top frame to (0: none).
     pub(crate) tail_entry: usize,
@@ -211,7 +208,6 @@ impl Runtime {
             tier: None,
             hot_thresholds: (u64::MAX, u64::MAX),
             pending_error: None,
-            native_depth: 0,
             tail_entry: 0,
             probe: None,
         };

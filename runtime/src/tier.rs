@@ -57,7 +57,18 @@ pub const STATUS_TAIL: u64 = 4 << 32;
 /// How deep native code may call native code on the machine stack before
 /// calls go through the interpreter again (which then starts a new chain).
 /// Bounds machine-stack use independently of the ClaudeLang frame limit.
-pub const MAX_NATIVE_DEPTH: u64 = 512;
+/// Kept as a bound on the frame stack's length (`FrameStack::native_limit`,
+/// set by the interpreter when it enters native code), so that the frame
+/// push's one compare checks it too.
+pub const MAX_NATIVE_DEPTH: usize = 512;
+
+/// The `pc` argument with which native code (and `rt_run_tail` for it)
+/// calls a function's native entry: start at pc 0, and on return hand the
+/// result straight back (pop the frame, `STATUS_RETURNED`). The
+/// interpreter passes plain pcs, and gets `EXEC | pc` at a `Return` so that
+/// it returns itself. The high bit cannot be a real pc (functions are far
+/// smaller), so native code tells the two apart with a sign test.
+pub const NATIVE_CALL: u32 = 1 << 31;
 
 /// Type feedback bits per instruction (`Function::feedback`). Zero means
 /// only int operands have been seen (or the instruction never ran).
@@ -108,14 +119,14 @@ pub const CONS_HEAD_OFFSET: i32 =
 pub const CONS_TAIL_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, tail)) as i32;
 
-/// Byte offsets of the frame stack's pointer, length and push limit in a
-/// `Runtime` (`frames.rs`).
+/// Byte offsets of the frame stack's pointer, length and native push limit
+/// in a `Runtime` (`frames.rs`).
 pub const FRAMES_PTR_OFFSET: i32 =
     (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, ptr)) as i32;
 pub const FRAMES_LEN_OFFSET: i32 =
     (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, len)) as i32;
-pub const FRAMES_PUSH_LIMIT_OFFSET: i32 =
-    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, push_limit)) as i32;
+pub const FRAMES_NATIVE_LIMIT_OFFSET: i32 =
+    (std::mem::offset_of!(Runtime, frames) + std::mem::offset_of!(crate::frames::FrameStack, native_limit)) as i32;
 /// Byte offset of `Runtime::stack_end`.
 pub const STACK_END_OFFSET: i32 = std::mem::offset_of!(Runtime, stack_end) as i32;
 /// The size of a `Frame` and the byte offsets of its fields.
@@ -132,8 +143,6 @@ pub const FUNC_FIXED_ARITY_OFFSET: i32 = std::mem::offset_of!(Function, fixed_ar
 pub const FUNC_NREGS_OFFSET: i32 = std::mem::offset_of!(Function, nregs) as i32;
 pub const FUNC_CALLS_OFFSET: i32 = std::mem::offset_of!(Function, calls) as i32;
 
-/// Byte offset of `Runtime::native_depth`.
-pub const NATIVE_DEPTH_OFFSET: i32 = std::mem::offset_of!(Runtime, native_depth) as i32;
 /// Byte offset of `Closure::func` from a closure's object pointer.
 pub const CLOSURE_FUNC_OFFSET: i32 = (std::mem::offset_of!(crate::heap::GcBox<crate::value::Closure>, value)
     + std::mem::offset_of!(crate::value::Closure, func)) as i32;
@@ -281,7 +290,7 @@ pub unsafe extern "C" fn rt_builtin3(
 /// needs is at hand — fixed arity, frame and native-depth limits, stack
 /// room (the stack must not move under running native code) — pushes its
 /// frame as the interpreter would and returns the callee's entry point;
-/// the caller then calls it (at pc 0) on the machine stack. Otherwise
+/// the caller then calls it (with `NATIVE_CALL`) on the machine stack. Otherwise
 /// returns 0 and the caller leaves to the interpreter, which makes the
 /// call. Unlike the interpreter's call, this leaves the callee's locals
 /// (registers past its arguments) to the callee's native prologue, which
@@ -295,7 +304,7 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     let Value::Closure(c) = *slot else { return 0 };
     let f: &Function = &*c.func.as_ptr();
     let Some(entry) = f.native_entry() else { return 0 };
-    if f.fixed_arity as u32 != nargs || rt.native_depth >= MAX_NATIVE_DEPTH || rt.frames.len() >= rt.config.max_frames {
+    if f.fixed_arity as u32 != nargs || rt.frames.len() >= rt.frames.native_limit || rt.frames.len() >= rt.config.max_frames {
         return 0;
     }
     let stack = rt.stack.as_mut_ptr();
@@ -315,7 +324,6 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
         clear_slots(stack, base + nargs as usize..top);
         rt.safepoint();
     }
-    rt.native_depth += 1;
     entry as usize
 }
 
@@ -412,7 +420,7 @@ pub unsafe extern "C" fn rt_run_tail(rt: *mut Runtime) -> u64 {
         // SAFETY: `tail_entry` is a finalized function's entry point
         // (see `Function::native_entry`).
         let entry = std::mem::transmute::<usize, NativeEntry>(entry);
-        let status = entry(rt, func, base, 0);
+        let status = entry(rt, func, base, NATIVE_CALL);
         if status != STATUS_TAIL {
             return status;
         }

@@ -35,7 +35,7 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
     types, AbiParam, Block, BlockArg, Function, InstBuilder, InstructionData, JumpTableData, MemFlagsData, SigRef, Signature,
-    StackSlotData, StackSlotKind, Type, Value,
+    StackSlot, StackSlotData, StackSlotKind, Type, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -226,13 +226,19 @@ pub fn translate(
         matches!(op, Op::Loop { .. } | Op::TailSelf { .. }) && reg_loop_at.get(pc).is_none_or(|l| l.is_none())
     });
     let limit_ptr = polls_often.then(|| b.ins().load(ptr, mem(), rt, SAFEPOINT_LIMIT_PTR_OFFSET));
-    // Calls enter at pc 0: test for that before the table's bounds check
-    // and indirect jump.
+    // Calls enter at pc 0 (`NATIVE_CALL` from native code): test for that
+    // before the table's bounds check and indirect jump.
     let dispatch = b.create_block();
     // Calls are far more frequent than resumptions: the calls' way in
     // falls through into the prologue.
     b.set_cold_block(dispatch);
-    b.ins().brif(pc, dispatch, &[], prologue, &[]);
+    // Where a `Return` finds how this activation was entered: a stack slot
+    // rather than an SSA value, which the register allocator would keep in
+    // a callee-saved register (a save and restore on every call).
+    let entered_by = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 4, 2));
+    b.ins().stack_store(ptr, pc, entered_by, 0);
+    let resume = b.ins().band_imm_s(pc, !(NATIVE_CALL as i64));
+    b.ins().brif(resume, dispatch, &[], prologue, &[]);
     b.switch_to_block(dispatch);
     let default = b.func.dfg.block_call(bad_pc, &[]);
     let jt = b.create_jump_table(JumpTableData::new(default, &targets));
@@ -264,6 +270,7 @@ pub fn translate(
         vars,
         edges,
         limit_ptr,
+        entered_by,
         code: &proto.code,
         jumped_to,
         loop_at,
@@ -444,6 +451,10 @@ struct Tx<'a> {
     vars: Vec<Option<Variable>>,
     /// The back-edge count not yet added to `Function::backedges`.
     edges: Option<Variable>,
+    /// Holds the entry's `pc` argument: negative (`NATIVE_CALL`) when
+    /// native code called this activation, which then returns to it
+    /// directly.
+    entered_by: StackSlot,
     /// `Heap::limit_ptr`, loaded once on entry in functions with loops.
     limit_ptr: Option<Value>,
     /// The function's code.
@@ -941,11 +952,10 @@ impl Tx<'_> {
         let arity = self.b.ins().uload16(types::I32, mem(), func, FUNC_FIXED_ARITY_OFFSET);
         let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, arity, nargs as i64);
         self.bail_if(c, slow);
-        let depth = self.b.ins().load(types::I64, mem(), rt, NATIVE_DEPTH_OFFSET);
-        let c = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, depth, MAX_NATIVE_DEPTH as i64);
-        self.bail_if(c, slow);
+        // Room in the frame stack, within the frame limit and within the
+        // native depth limit: one compare (see `FrameStack::native_limit`).
         let len = self.b.ins().load(types::I64, mem(), rt, FRAMES_LEN_OFFSET);
-        let limit = self.b.ins().load(types::I64, mem(), rt, FRAMES_PUSH_LIMIT_OFFSET);
+        let limit = self.b.ins().load(types::I64, mem(), rt, FRAMES_NATIVE_LIMIT_OFFSET);
         let c = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, len, limit);
         self.bail_if(c, slow);
         let nregs = self.b.ins().uload16(types::I64, mem(), func, FUNC_NREGS_OFFSET);
@@ -984,8 +994,6 @@ impl Tx<'_> {
         self.b.ins().store(mem(), yes, new, FRAME_NATIVE_OFFSET);
         let len1 = self.b.ins().iadd_imm_s(len, 1);
         self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
-        let depth1 = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(mem(), depth1, rt, NATIVE_DEPTH_OFFSET);
         self.b.ins().jump(call, &[BlockArg::Value(code), BlockArg::Value(func)]);
 
         self.b.switch_to_block(slow);
@@ -1037,9 +1045,9 @@ impl Tx<'_> {
     /// returns its status.
     fn enter_callee(&mut self, entry: Value, callee: Value, base: u16) -> Value {
         let callee_base = self.addr(base + 1);
-        let zero = self.b.ins().iconst(types::I32, 0);
+        let start = self.b.ins().iconst(types::I32, NATIVE_CALL as i64);
         let (rt, sig) = (self.rt, self.helpers.entry);
-        let inst = self.b.ins().call_indirect(sig, entry, &[rt, callee, callee_base, zero]);
+        let inst = self.b.ins().call_indirect(sig, entry, &[rt, callee, callee_base, start]);
         self.b.inst_results(inst)[0]
     }
 
@@ -1063,11 +1071,12 @@ impl Tx<'_> {
         self.ret(st);
     }
 
-    /// A return: if native code called us, pop our frame and hand the
-    /// value back directly; if the interpreter did, let it return.
+    /// A return: if native code called us (`NATIVE_CALL`), pop our frame
+    /// and hand the value back directly; if the interpreter did, let it
+    /// return.
     fn translate_return(&mut self, src: u16) {
-        let depth = self.b.ins().load(types::I64, mem(), self.rt, NATIVE_DEPTH_OFFSET);
-        let from_interp = self.b.ins().icmp_imm_s(IntCC::Equal, depth, 0);
+        let pc = self.b.ins().stack_load(self.ptr, types::I32, self.entered_by, 0);
+        let from_interp = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, pc, 0);
         let direct = self.b.create_block();
         let out = self.b.create_block();
         self.b.ins().brif(from_interp, out, &[], direct, &[]);
@@ -1088,8 +1097,6 @@ impl Tx<'_> {
         let len = self.b.ins().load(types::I64, mem(), rt, FRAMES_LEN_OFFSET);
         let len1 = self.b.ins().iadd_imm_s(len, -1);
         self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
-        let depth1 = self.b.ins().iadd_imm_s(depth, -1);
-        self.b.ins().store(mem(), depth1, rt, NATIVE_DEPTH_OFFSET);
         let st = self.b.ins().iconst(types::I64, STATUS_RETURNED as i64);
         self.ret(st);
     }

@@ -872,10 +872,32 @@ fn an_overflow_in_a_register_loop_deoptimizes_once_with_the_frame_written() {
     }
 }
 
-/// Native calls push frames inline up to `FrameStack::push_limit`, the
-/// lower of the frame stack's capacity and the configured frame limit.
+/// Native calls push frames inline up to `FrameStack::native_limit`, at
+/// most the lower of the frame stack's capacity and the configured frame
+/// limit.
 /// Limits below and above the initial capacity (256 frames) must give the
 /// interpreter's "stack overflow" at exactly the same depth.
+/// Native code calls native code on the machine stack only up to
+/// `MAX_NATIVE_DEPTH` frames above where the interpreter entered it; the
+/// next call goes through the interpreter, which starts a new chain after
+/// the old one has unwound. So recursion as deep as the frame limit allows
+/// runs in a thread with a small machine stack: without the bound, 200,000
+/// native activations would need megabytes of it.
+#[test]
+fn native_recursion_uses_bounded_machine_stack() {
+    let run = || {
+        let mut rt = Runtime::with_config(claudelang_runtime::Config { max_frames: 250_000, ..Default::default() });
+        TierManager::install(&mut rt, TierConfig::eager(), None).unwrap();
+        rt.eval("d.cl", "(define (deep n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))").unwrap();
+        let v = rt.eval("p.cl", "(deep 200000)").unwrap();
+        let deep = rt.functions().find(|f| f.name() == "deep").expect("deep");
+        assert!(deep.native_entry().is_some(), "deep runs native");
+        rt.display(v)
+    };
+    let out = std::thread::Builder::new().stack_size(512 << 10).spawn(run).unwrap().join().unwrap();
+    assert_eq!(out, "200000");
+}
+
 #[test]
 fn the_frame_limit_holds_at_the_same_depth_in_native_code() {
     let src = "(define (deep n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))";
