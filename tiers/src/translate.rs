@@ -209,6 +209,20 @@ pub fn translate(
         v
     });
     let reg_loops = crate::types::register_loops(proto, &entries, &types.known, &int_only);
+    // Register loops with a counter, and the variable holding the
+    // counter's value when the loop was entered: set in the header's guard,
+    // which every entry from outside the loop passes (see `Counter`).
+    let counters: Vec<Option<(crate::types::Counter, Variable)>> = reg_loops
+        .iter()
+        .map(|l| {
+            let h = *l.range.start();
+            let c = crate::types::loop_counter(&proto.code, l).filter(|c| types.guards[h].contains(c.reg))?;
+            let start = b.declare_var(types::I64);
+            let zero = b.ins().iconst(types::I64, 0);
+            b.def_var(start, zero);
+            Some((c, start))
+        })
+        .collect();
     let mut reg_loop_at = vec![None; blocks.len()];
     let mut loop_exits = Vec::new();
     for (i, l) in reg_loops.iter().enumerate() {
@@ -275,6 +289,7 @@ pub fn translate(
         jumped_to,
         loop_at,
         reg_loops,
+        counters,
         reg_loop_at,
         loop_exits,
         outside_loops: true,
@@ -318,6 +333,11 @@ pub fn translate(
             let v = tx.payload(r);
             tx.def_int(r, v);
         }
+        let counted = tx.reg_loops.iter().zip(&tx.counters).find(|(l, _)| *l.range.start() == i).and_then(|(_, c)| *c);
+        if let Some((c, start)) = counted {
+            let v = tx.b.use_var(tx.vars[c.reg as usize].expect("a counter is tracked"));
+            tx.b.def_var(start, v);
+        }
         let header = tx.blocks[i];
         tx.b.ins().jump(header, &[]);
     }
@@ -335,6 +355,14 @@ pub fn translate(
         for (t, blk) in tx.loop_exits[l].clone() {
             tx.b.switch_to_block(blk);
             tx.flush(l);
+            // A counted loop is left only before its step: the counter's
+            // distance from its start is the back-edges taken.
+            if let Some(iters) = tx.counted_iterations(l, false) {
+                let e = tx.edges.expect("loops count back-edges");
+                let n = tx.b.use_var(e);
+                let n1 = tx.b.ins().iadd(n, iters);
+                tx.b.def_var(e, n1);
+            }
             let to = tx.guard_blocks[t].unwrap_or(tx.blocks[t]);
             tx.b.ins().jump(to, &[]);
         }
@@ -469,6 +497,7 @@ struct Tx<'a> {
     /// way out (`types::register_loops`), the one each pc is in, and the
     /// blocks on their exit edges that do the writing.
     reg_loops: Vec<crate::types::RegisterLoop>,
+    counters: Vec<Option<(crate::types::Counter, Variable)>>,
     reg_loop_at: Vec<Option<usize>>,
     loop_exits: Vec<Vec<(usize, Block)>>,
     /// Emitting code that is not the translation of `pc` (entry dispatch,
@@ -628,12 +657,28 @@ impl Tx<'_> {
             self.flush(l);
         }
         if let Some(e) = self.edges {
-            let n = self.b.use_var(e);
+            let mut n = self.b.use_var(e);
+            if let Some(l) = self.reg_loop() {
+                let stepped = self.counters[l].is_some_and(|(c, _)| self.pc > c.step_pc);
+                if let Some(iters) = self.counted_iterations(l, stepped) {
+                    n = self.b.ins().iadd(n, iters);
+                }
+            }
             let total = self.b.ins().load(types::I64, mem(), self.fptr, FUNC_BACKEDGES_OFFSET);
             let sum = self.b.ins().iadd(total, n);
             self.b.ins().store(mem(), sum, self.fptr, FUNC_BACKEDGES_OFFSET);
         }
         self.b.ins().return_(&[status]);
+    }
+    /// The back-edges register loop `l` has taken since it was entered, if
+    /// it is counted: how far its counter has moved, less one if this
+    /// iteration has already `stepped`.
+    fn counted_iterations(&mut self, l: usize, stepped: bool) -> Option<Value> {
+        let (c, start) = self.counters[l]?;
+        let now = self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"));
+        let from = self.b.use_var(start);
+        let moved = if c.step > 0 { self.b.ins().isub(now, from) } else { self.b.ins().isub(from, now) };
+        Some(if stepped { self.b.ins().iadd_imm_s(moved, -1) } else { moved })
     }
     /// Register `r`'s int payload: from its variable when the register is
     /// known to hold an int here, else from its slot.
@@ -1623,6 +1668,20 @@ impl Tx<'_> {
     /// safepoint check (a collection is due, or a profiler or another
     /// thread wants attention) — both inline; the slow path is a cold call.
     fn backedge(&mut self) {
+        if let Some((c, _)) = self.reg_loop().and_then(|l| self.counters[l]) {
+            // A counted register loop: its counter tells both when to poll
+            // (every `REGISTER_LOOP_POLL` steps) and, when it is left, how
+            // many back-edges it took.
+            let i = self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"));
+            let some = self.b.ins().band_imm_s(i, REGISTER_LOOP_POLL - 1);
+            let go_on = self.b.create_block();
+            let poll = self.cold();
+            self.b.ins().brif(some, go_on, &[], poll, &[]);
+            self.b.switch_to_block(poll);
+            self.poll(go_on);
+            self.b.switch_to_block(go_on);
+            return;
+        }
         let e = self.edges.expect("functions with back-edges count them");
         let n = self.b.use_var(e);
         let n1 = self.b.ins().iadd_imm_s(n, 1);

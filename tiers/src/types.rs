@@ -460,6 +460,63 @@ pub fn register_loops(
     out
 }
 
+/// A register loop's counter: a register that steps by one, up or down,
+/// exactly once on every iteration, so that how far it has moved since
+/// the loop was entered counts the iterations. Such a loop needs no
+/// iteration counter of its own: it polls when the counter crosses a
+/// multiple of the poll interval, and its back-edges are counted from the
+/// counter when it is left (see `translate.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counter {
+    pub reg: u16,
+    /// The pc of the step, and the step (1 or -1).
+    pub step_pc: usize,
+    pub step: i64,
+}
+
+/// The counter of register loop `l`, if it has one: a register of `l.regs`
+/// (an int the loop keeps in a machine register) written only by one
+/// `(+ r 1)` or `(- r 1)` (either sign) at `s`, where every iteration
+/// passes `s` exactly once: every back-edge comes after `s`, no other jump
+/// goes backwards, none from before `s` lands past it, and the loop is
+/// left only from before `s` (so an iteration that leaves has not stepped).
+pub fn loop_counter(code: &[Op], l: &RegisterLoop) -> Option<Counter> {
+    let e = *l.range.end();
+    'regs: for r in l.regs.iter() {
+        let mut found = None;
+        for pc in l.range.clone() {
+            match writes(code[pc]) {
+                Writes::None => {}
+                Writes::Reg(d) if d != r => {}
+                Writes::Reg(_) => {
+                    let step = match code[pc] {
+                        Op::AddI { dst, a, imm } if dst == r && a == r && (imm == 1 || imm == -1) => imm as i64,
+                        Op::SubI { dst, a, imm } if dst == r && a == r && (imm == 1 || imm == -1) => -(imm as i64),
+                        _ => continue 'regs,
+                    };
+                    if found.is_some() {
+                        continue 'regs;
+                    }
+                    found = Some((pc, step));
+                }
+                Writes::From(_) | Writes::All => return None,
+            }
+        }
+        let Some((s, step)) = found else { continue };
+        let once_per_iteration = l.range.clone().all(|q| match code[q].jump_target(q) {
+            None => true,
+            Some(_) if matches!(code[q], Op::Loop { .. }) => q > s,
+            Some(t) if t <= q => false,
+            Some(t) if t > e => q < s,
+            Some(t) => !(q < s && t > s),
+        });
+        if once_per_iteration {
+            return Some(Counter { reg: r, step_pc: s, step });
+        }
+    }
+    None
+}
+
 /// What an instruction does to the set, on the path that continues in
 /// native code: what its int-only reads prove, less what it writes, plus
 /// its result when that is an int.
@@ -654,6 +711,52 @@ mod loop_tests {
         let loops = innermost_loops(&p);
         let [(pc, -1)] = steps(&p, 0)[..] else { panic!("{:?}", p.code) };
         assert!(bounded_step(&p.code, &loops, &a.known, pc, 0, -1));
+    }
+
+    #[test]
+    fn a_loop_counter_steps_once_on_every_iteration() {
+        let counter = |src: &str| {
+            let p = function(src, "f");
+            let (a, _) = run(&p, true);
+            let loops = register_loops(&p, &entry_points_of(&p), &a.known, &|_| true);
+            assert_eq!(loops.len(), 1, "{src}: one register loop expected: {:?}", p.code);
+            loop_counter(&p.code, &loops[0]).map(|c| (c.reg, c.step))
+        };
+        // The counter is the register `(+ i 1)` / `(- n 1)` writes.
+        let stepped = |src: &str| {
+            function(src, "f").code.iter().find_map(|op| match *op {
+                Op::AddI { dst, imm: 1 | -1, .. } | Op::SubI { dst, imm: 1 | -1, .. } => Some(dst),
+                _ => None,
+            })
+        };
+        for (src, step) in [
+            ("(define (f n) (let ((i 0) (s 0)) (while (< i n) (set! s (+ s i)) (set! i (+ i 1))) s))", 1),
+            ("(define (f n) (let ((s 0)) (while (> n 0) (set! s (+ s n)) (set! n (- n 1))) s))", -1),
+        ] {
+            assert_eq!(counter(src), Some((stepped(src).unwrap(), step)), "{src}");
+        }
+        // A step some iterations skip, a second write, steps by two: no
+        // counter.
+        for src in [
+            "(define (f n) (let ((i 0) (s 0)) (while (< s n) (set! s (+ s 2)) (if (< s 5) (set! i (+ i 1)) nil)) i))",
+            "(define (f n) (let ((i 0)) (while (< i n) (set! i (+ i 1)) (set! i (+ i 1))) i))",
+            "(define (f n) (let ((i 0) (s 0)) (while (< i n) (set! s (+ s i)) (set! i (+ i 2))) s))",
+        ] {
+            assert_eq!(counter(src), None, "{src}");
+        }
+    }
+
+    /// Function start and loop headers, as `translate::entry_points` gives
+    /// them for loops without calls.
+    fn entry_points_of(p: &Proto) -> Vec<bool> {
+        let mut e = vec![false; p.code.len()];
+        e[0] = true;
+        for (pc, op) in p.code.iter().enumerate() {
+            if let (Op::Loop { .. }, Some(t)) = (op, op.jump_target(pc)) {
+                e[t] = true;
+            }
+        }
+        e
     }
 
     const SUM_TO: &str = "(define (sum-to n) (let ((i 0) (acc 0)) (while (< i n) (set! acc (+ acc i)) (set! i (+ i 1))) acc))";

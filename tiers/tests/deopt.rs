@@ -709,6 +709,72 @@ fn loops_entered_with_other_types_give_the_interpreters_results() {
     assert_eq!(counts(&reference), counts(&eager));
 }
 
+/// A counted register loop (its counter steps by one, once per iteration)
+/// keeps no iteration count: it polls on its counter and works out its
+/// back-edges from how far the counter moved when it is left — at the end,
+/// early, through an error or a deoptimization before or after the step,
+/// or after on-stack replacement entered it half-way. Results, errors and
+/// back-edge totals must all be the interpreter's.
+#[test]
+fn counted_loops_count_their_back_edges_exactly() {
+    let setup = "(define (early n stop) (let ((i 0) (s 0)) (while (and (< i n) (< s stop)) (set! s (+ s i)) (set! i (+ i 1))) (list i s)))
+(define (vsum v n) (let ((i 0) (s 0)) (while (< i n) (set! s (+ s (vector-ref v i))) (set! i (+ i 1))) s))
+(define (vpost v n) (let ((i 0) (s 0)) (while (< i n) (set! i (+ i 1)) (set! s (+ s (vector-ref v i)))) s))
+(define (upto i n) (let ((k 0)) (while (<= i n) (set! k (+ k 1)) (set! i (+ i 1))) k))
+(define (down n) (let ((s 0)) (while (> n 0) (set! s (+ s n)) (set! n (- n 1))) s))
+(define (acc-from s n) (let ((i 0)) (while (< i n) (set! s (+ s i)) (set! i (+ i 1))) s))";
+    let probes = [
+        "(early 100 1000000)",
+        "(early 100 50)",
+        "(early 5000 100000000)",
+        "(vsum (make-vector 10 1) 10)",
+        "(vsum (make-vector 10 1) 12)",
+        "(vpost (make-vector 100 1) 99)",
+        "(vpost (make-vector 10 1) 10)",
+        "(upto 0 100)",
+        "(upto 9223372036854775800 9223372036854775807)",
+        "(down 100)",
+        "(down 5000)",
+        "(acc-from 0 3000)",
+        "(acc-from 9223372036854775000 100000)",
+    ];
+    let names = ["early", "vsum", "vpost", "upto", "down", "acc-from"];
+    let run = |config: Option<TierConfig>| {
+        let mut rt = Runtime::new();
+        let out = Capture::default();
+        rt.set_output(Box::new(out.clone()));
+        if let Some(c) = config {
+            TierManager::install(&mut rt, c, None).unwrap();
+        }
+        let mut got = vec![outcome(&mut rt, &out, "d.cl", setup)];
+        for (i, p) in probes.iter().enumerate() {
+            got.push(outcome(&mut rt, &out, &format!("p{i}.cl"), p));
+        }
+        let mut counts: Vec<(String, u64)> =
+            rt.functions().filter(|f| names.contains(&f.name())).map(|f| (f.name().to_string(), f.backedges.get())).collect();
+        counts.sort();
+        let native: Vec<&str> = names.iter().copied().filter(|n| is_native(&rt, n)).collect();
+        (got, counts, native)
+    };
+    let (reference, ref_counts, _) = run(None);
+    assert!(reference[1].starts_with("value: (100 4950)"), "{reference:?}");
+    assert!(reference[2].starts_with("value: (11 55)"), "{reference:?}");
+    assert!(reference[5].starts_with("error: "), "{reference:?}");
+    assert!(reference[7].starts_with("error: "), "{reference:?}");
+    assert!(reference[9].starts_with("error: "), "{reference:?}");
+    assert!(reference[13].starts_with("error: "), "{reference:?}");
+    // Eager: every loop native from its first iteration. OSR: each
+    // function's first loop runs 20 back-edges in the interpreter, then
+    // compiles synchronously and continues native from the header.
+    let osr = TierConfig { hot_calls: 1_000_000, hot_loops: 20, synchronous: true, ..TierConfig::auto() };
+    for (what, config) in [("eager", TierConfig::eager()), ("osr", osr)] {
+        let (got, counts, native) = run(Some(config));
+        assert_eq!(native, names, "[{what}] all native by the end");
+        assert_eq!(got, reference, "[{what}]");
+        assert_eq!(counts, ref_counts, "[{what}] back-edge totals");
+    }
+}
+
 // ---- tail calls between functions ---------------------------------------------
 
 /// Native code makes tail calls itself: the callee replaces the frame and
