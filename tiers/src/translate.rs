@@ -497,6 +497,8 @@ struct Tx<'a> {
     /// way out (`types::register_loops`), the one each pc is in, and the
     /// blocks on their exit edges that do the writing.
     reg_loops: Vec<crate::types::RegisterLoop>,
+    /// Per register loop: its counter, if it has one, and the variable
+    /// holding the counter's value when the loop was entered.
     counters: Vec<Option<(crate::types::Counter, Variable)>>,
     reg_loop_at: Vec<Option<usize>>,
     loop_exits: Vec<Vec<(usize, Block)>>,
