@@ -507,6 +507,8 @@ struct Tx<'a> {
     outside_loops: bool,
 }
 
+const _: () = assert!(FRAME_NATIVE_OFFSET == FRAME_ENTERED_NATIVE_OFFSET + 1, "the frame flags are adjacent bytes");
+
 /// How many iterations of a register loop pass between safepoint checks
 /// (a power of two).
 const REGISTER_LOOP_POLL: i64 = 1024;
@@ -1036,9 +1038,9 @@ impl Tx<'_> {
         let zero = self.b.ins().iconst(types::I32, 0);
         self.b.ins().store(mem(), zero, new, FRAME_PC_OFFSET);
         self.b.ins().store(mem(), new_base, new, FRAME_BASE_OFFSET);
-        let yes = self.b.ins().iconst(types::I8, 1);
+        // `entered_native` and `native`, both true, in one store.
+        let yes = self.b.ins().iconst(types::I16, 0x0101);
         self.b.ins().store(mem(), yes, new, FRAME_ENTERED_NATIVE_OFFSET);
-        self.b.ins().store(mem(), yes, new, FRAME_NATIVE_OFFSET);
         let len1 = self.b.ins().iadd_imm_s(len, 1);
         self.b.ins().store(mem(), len1, rt, FRAMES_LEN_OFFSET);
         self.b.ins().jump(call, &[BlockArg::Value(code), BlockArg::Value(func)]);
