@@ -69,14 +69,7 @@ impl Runtime {
         let np = p.nparams as usize;
         let base = slot + 1;
         let mut filled = nargs;
-        if p.has_rest {
-            if nargs < np {
-                return Err(arity_error(f, nargs));
-            }
-            let rest = self.heap.list_from(&self.stack[base + np..base + nargs]);
-            self.stack[base + np] = rest;
-            filled = np + 1;
-        } else if nargs != np {
+        if (p.has_rest && nargs < np) || (!p.has_rest && nargs != np) {
             return Err(arity_error(f, nargs));
         }
         if replace {
@@ -87,6 +80,13 @@ impl Runtime {
         let top = base + p.nregs as usize;
         if top > self.stack.len() {
             self.grow_stack(top)?;
+        }
+        if p.has_rest {
+            // After growing: with no extra arguments, the rest parameter's
+            // register may lie past the stack's current end.
+            let rest = self.heap.list_from(&self.stack[base + np..base + nargs]);
+            self.stack[base + np] = rest;
+            filled = np + 1;
         }
         for v in &mut self.stack[base + filled..top] {
             *v = Value::Nil;

@@ -958,10 +958,16 @@ fn native_recursion_uses_bounded_machine_stack() {
         let v = rt.eval("p.cl", "(deep 200000)").unwrap();
         let deep = rt.functions().find(|f| f.name() == "deep").expect("deep");
         assert!(deep.native_entry().is_some(), "deep runs native");
-        rt.display(v)
+        // Every 511th level goes through `map` (a prelude function with a
+        // rest parameter, which native call sites leave to the
+        // interpreter): each such call unwinds the native chain, and the
+        // interpreter starts the next one.
+        rt.eval("m.cl", "(define (via-map n) (if (<= n 0) 0 (if (= (rem n 511) 0) (+ 1 (head (map via-map (list (- n 1))))) (+ 1 (via-map (- n 1))))))").unwrap();
+        let w = rt.eval("q.cl", "(via-map 200000)").unwrap();
+        format!("{} {}", rt.display(v), rt.display(w))
     };
     let out = std::thread::Builder::new().stack_size(512 << 10).spawn(run).unwrap().join().unwrap();
-    assert_eq!(out, "200000");
+    assert_eq!(out, "200000 200000");
 }
 
 #[test]
