@@ -12,14 +12,16 @@ pub(crate) struct FrameStack {
     pub(crate) ptr: *mut Frame,
     pub(crate) len: usize,
     pub(crate) cap: usize,
-    /// `min(cap, max)`: native code pushes inline while `len` is below
-    /// it, one compare for both "there is room" and "within the frame
-    /// limit"; at it, the runtime grows the stack or reports overflow.
+    /// `min(cap, max)`: how far frames can be pushed inline, without
+    /// growing the stack and within the frame limit. `native_limit` is
+    /// never above it.
     pub(crate) push_limit: usize,
-    /// How far native code may push inline: `push_limit`, or less while
-    /// native code runs, to bound its use of the machine stack (see
-    /// `tier::MAX_NATIVE_DEPTH`). The interpreter sets it each time it
-    /// enters native code; 0 otherwise.
+    /// How far native code pushes frames inline: `push_limit`, or less, to
+    /// bound its use of the machine stack (see `tier::MAX_NATIVE_DEPTH`) —
+    /// one compare for room, the frame limit and the native depth. The
+    /// interpreter sets it each time it enters native code; 0 otherwise.
+    /// At it, native code leaves the call to `rt_enter` or the interpreter,
+    /// which grow the stack or report overflow.
     pub(crate) native_limit: usize,
     max: usize,
 }
