@@ -304,7 +304,8 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     let Value::Closure(c) = *slot else { return 0 };
     let f: &Function = &*c.func.as_ptr();
     let Some(entry) = f.native_entry() else { return 0 };
-    if f.fixed_arity as u32 != nargs || rt.frames.len() >= rt.frames.native_limit || rt.frames.len() >= rt.config.max_frames {
+    // `native_limit` is within the frame limit too (`FrameStack`).
+    if f.fixed_arity as u32 != nargs || rt.frames.len() >= rt.frames.native_limit {
         return 0;
     }
     let stack = rt.stack.as_mut_ptr();

@@ -333,8 +333,8 @@ pub fn translate(
             let v = tx.payload(r);
             tx.def_int(r, v);
         }
-        let counted = tx.reg_loops.iter().zip(&tx.counters).find(|(l, _)| *l.range.start() == i).and_then(|(_, c)| *c);
-        if let Some((c, start)) = counted {
+        // A register loop's only entry from outside is its header's guard.
+        if let Some((c, start)) = tx.reg_loop_at[i].and_then(|l| tx.counters[l]) {
             let v = tx.b.use_var(tx.vars[c.reg as usize].expect("a counter is tracked"));
             tx.b.def_var(start, v);
         }
@@ -651,8 +651,12 @@ impl Tx<'_> {
     fn next(&self) -> Block {
         self.forward(self.pc + 1)
     }
-    fn target(&self, off: i64) -> Block {
-        self.forward((self.pc as i64 + 1 + off) as usize)
+    /// The pc a jump by `off` from this instruction lands on.
+    fn target_pc(&self, off: i32) -> usize {
+        (self.pc as i64 + 1 + off as i64) as usize
+    }
+    fn target(&self, off: i32) -> Block {
+        self.forward(self.target_pc(off))
     }
     /// Returns `status` to whoever called this native code, first adding
     /// the back-edges counted in this activation to the function's total.
@@ -866,23 +870,23 @@ impl Tx<'_> {
             Op::Ne { dst, a, b } => self.translate_compare_value(CMP_NE, dst, a, b),
 
             Op::Jmp { off } => {
-                let t = self.target(off as i64);
+                let t = self.target(off);
                 self.b.ins().jump(t, &[]);
             }
             Op::Loop { off } => {
                 // A back-edge: straight to the header, past its guard.
-                let t = self.blocks[(self.pc as i64 + 1 + off as i64) as usize];
+                let t = self.blocks[self.target_pc(off)];
                 self.backedge();
                 self.b.ins().jump(t, &[]);
             }
             Op::JmpIfFalse { src, off } => {
                 let f = self.is_falsy(src);
-                let t = (self.pc as i64 + 1 + off as i64) as usize;
+                let t = self.target_pc(off);
                 self.branch(f, t, self.pc + 1);
             }
             Op::JmpIfTrue { src, off } => {
                 let f = self.is_falsy(src);
-                let t = (self.pc as i64 + 1 + off as i64) as usize;
+                let t = self.target_pc(off);
                 self.branch(f, self.pc + 1, t);
             }
             Op::JmpIfNotLt { a, b, off } => self.translate_compare_jump(CMP_LT, a, Operand::Reg(b), off),
@@ -926,13 +930,13 @@ impl Tx<'_> {
             Op::TestCons { src, off } => {
                 let tag = self.tag(src);
                 let c = self.is_tag(tag, TAG_CONS);
-                let (t, n) = (self.target(off as i64), self.next());
+                let (t, n) = (self.target(off), self.next());
                 self.b.ins().brif(c, n, &[], t, &[]);
             }
             Op::TestEmpty { src, off } => {
                 let tag = self.tag(src);
                 let c = self.is_tag(tag, TAG_EMPTY as i64);
-                let (t, n) = (self.target(off as i64), self.next());
+                let (t, n) = (self.target(off), self.next());
                 self.b.ins().brif(c, n, &[], t, &[]);
             }
             Op::Head { dst, src } => {
@@ -1645,8 +1649,8 @@ impl Tx<'_> {
 
     fn translate_compare_jump(&mut self, cmp: u32, a: u16, b: Operand, off: i16) {
         let (_, t) = self.compare(cmp, a, b);
-        let target = self.pc as i64 + 1 + off as i64;
-        self.branch(t, self.pc + 1, target as usize);
+        let target = self.target_pc(off.into());
+        self.branch(t, self.pc + 1, target);
     }
 
     /// A two-way branch to the blocks of pcs `yes` (when `c` is non-zero)
@@ -1672,33 +1676,28 @@ impl Tx<'_> {
     /// safepoint check (a collection is due, or a profiler or another
     /// thread wants attention) — both inline; the slow path is a cold call.
     fn backedge(&mut self) {
-        if let Some((c, _)) = self.reg_loop().and_then(|l| self.counters[l]) {
-            // A counted register loop: its counter tells both when to poll
-            // (every `REGISTER_LOOP_POLL` steps) and, when it is left, how
-            // many back-edges it took.
-            let i = self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"));
-            let some = self.b.ins().band_imm_s(i, REGISTER_LOOP_POLL - 1);
-            let go_on = self.b.create_block();
-            let poll = self.cold();
-            self.b.ins().brif(some, go_on, &[], poll, &[]);
-            self.b.switch_to_block(poll);
-            self.poll(go_on);
-            self.b.switch_to_block(go_on);
-            return;
-        }
-        let e = self.edges.expect("functions with back-edges count them");
-        let n = self.b.use_var(e);
-        let n1 = self.b.ins().iadd_imm_s(n, 1);
-        self.b.def_var(e, n1);
+        // In a register loop, what says when to poll: the back-edge count,
+        // or a counted loop's counter, which also tells, when the loop is
+        // left, how many back-edges it took (so nothing else counts them).
+        let ticker = match self.reg_loop().and_then(|l| self.counters[l]) {
+            Some((c, _)) => Some(self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"))),
+            None => {
+                let e = self.edges.expect("functions with back-edges count them");
+                let n = self.b.use_var(e);
+                let n1 = self.b.ins().iadd_imm_s(n, 1);
+                self.b.def_var(e, n1);
+                self.reg_loop().map(|_| n1)
+            }
+        };
         let go_on = self.b.create_block();
-        if self.reg_loop().is_some() {
+        if let Some(t) = ticker {
             // A register loop allocates nothing: a collection due here was
             // due when the loop started, and otherwise only other threads'
             // requests make a safepoint due (see `safepoint.rs`). Checking
             // every `REGISTER_LOOP_POLL` iterations serves either a few
-            // microseconds later at most, for a test-and-branch on the
-            // back-edge count instead of two loads and a compare.
-            let some = self.b.ins().band_imm_s(n1, REGISTER_LOOP_POLL - 1);
+            // microseconds later at most, for a test-and-branch instead of
+            // two loads and a compare.
+            let some = self.b.ins().band_imm_s(t, REGISTER_LOOP_POLL - 1);
             let poll = self.cold();
             self.b.ins().brif(some, go_on, &[], poll, &[]);
             self.b.switch_to_block(poll);

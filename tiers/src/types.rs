@@ -400,17 +400,8 @@ pub fn register_loops(
         op if compare_jump(op) => int_only(pc),
         _ => false,
     };
-    let mut loops: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
-    for (pc, op) in proto.code.iter().enumerate() {
-        if let (Loop { .. }, Some(h)) = (op, op.jump_target(pc)) {
-            match loops.iter_mut().find(|r| *r.start() == h) {
-                Some(r) => *r = h..=pc.max(*r.end()),
-                None => loops.push(h..=pc),
-            }
-        }
-    }
     let mut out = Vec::new();
-    for range in loops {
+    for range in loop_ranges(&proto.code) {
         if range.clone().any(|pc| !pure(pc) || (entries[pc] && pc != *range.start())) {
             continue;
         }
@@ -574,16 +565,31 @@ pub fn bounded_step(code: &[Op], loops: &[Option<(usize, usize)>], known: &[RegS
     !(h + 1..pc).any(clobbers) && !enters_body
 }
 
+/// The loops of `code`: each header up to its last back-edge (`Loop`),
+/// in the order their first back-edges appear. Bytecode loops are properly
+/// nested ranges.
+fn loop_ranges(code: &[Op]) -> Vec<std::ops::RangeInclusive<usize>> {
+    let mut loops: Vec<std::ops::RangeInclusive<usize>> = Vec::new();
+    for (pc, op) in code.iter().enumerate() {
+        if let (Op::Loop { .. }, Some(h)) = (op, op.jump_target(pc)) {
+            match loops.iter_mut().find(|r| *r.start() == h) {
+                Some(r) => *r = h..=pc.max(*r.end()),
+                None => loops.push(h..=pc),
+            }
+        }
+    }
+    loops
+}
+
 /// For each pc, the innermost loop containing it, as (header, pc of its
-/// back-edge): bytecode loops are properly nested ranges.
+/// last back-edge).
 pub fn innermost_loops(proto: &Proto) -> Vec<Option<(usize, usize)>> {
     let mut at: Vec<Option<(usize, usize)>> = vec![None; proto.code.len()];
-    for (pc, op) in proto.code.iter().enumerate() {
-        if let (Op::Loop { .. }, Some(h)) = (op, op.jump_target(pc)) {
-            for slot in at.iter_mut().take(pc + 1).skip(h) {
-                if slot.is_none_or(|(h0, e0)| e0 - h0 > pc - h) {
-                    *slot = Some((h, pc));
-                }
+    for range in loop_ranges(&proto.code) {
+        let (h, e) = (*range.start(), *range.end());
+        for slot in &mut at[range] {
+            if slot.is_none_or(|(h0, e0)| e0 - h0 > e - h) {
+                *slot = Some((h, e));
             }
         }
     }
