@@ -20,23 +20,31 @@ pub struct TierArgs {
     /// before its first call), stress (tiny thresholds, for testing).
     #[arg(long = "jit", value_name = "MODE", default_value = "auto", value_parser = ["auto", "off", "eager", "stress"])]
     pub mode: String,
-    /// Calls after which a function is compiled (overrides the preset).
-    #[arg(long, value_name = "N")]
+    /// Calls after which a function is compiled (overrides the preset;
+    /// at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub hot_calls: Option<u64>,
     /// Loop back-edges after which a function is compiled and its running
-    /// loop switches to native code (overrides the preset).
-    #[arg(long, value_name = "N")]
+    /// loop switches to native code (overrides the preset; at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub hot_loops: Option<u64>,
+    /// Testing aid: the first N compiles of every function fail, to watch
+    /// the tier manager back off and blacklist (default 0).
+    #[arg(long, value_name = "N")]
+    pub fail_compiles: Option<u32>,
 }
 
 impl TierArgs {
     pub fn config(&self) -> TierConfig {
         let mut config = TierConfig::preset(&self.mode).expect("clap checked the preset name");
         if let Some(n) = self.hot_calls {
-            config.hot_calls = n.max(1);
+            config.hot_calls = n;
         }
         if let Some(n) = self.hot_loops {
-            config.hot_loops = n.max(1);
+            config.hot_loops = n;
+        }
+        if let Some(n) = self.fail_compiles {
+            config.fail_compiles = n;
         }
         config
     }

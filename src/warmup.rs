@@ -97,6 +97,9 @@ pub fn run(args: &WarmupArgs) -> Result<(), (u8, String)> {
         if let Some(n) = args.tiers.hot_loops {
             cmd.args(["--hot-loops", &n.to_string()]);
         }
+        if let Some(n) = args.tiers.fail_compiles {
+            cmd.args(["--fail-compiles", &n.to_string()]);
+        }
         cmd.arg("--worker").arg(&raw);
         let started = Instant::now();
         let status = cmd.status().map_err(|e| (crate::EXIT_RUNTIME, format!("cannot start process {p}: {e}")))?;

@@ -47,8 +47,8 @@ pub struct Function {
     /// point on its inline call path (one load, not two).
     pub entry_slot: *const AtomicUsize,
     /// Per-instruction type feedback: bit set of value tags seen by the
-    /// instruction at that pc (arithmetic and comparisons). Reserved for
-    /// the native tier's speculation.
+    /// instruction at that pc (arithmetic and comparisons), which the
+    /// native tier speculates on.
     pub feedback: Box<[Cell<u16>]>,
 }
 

@@ -40,6 +40,8 @@ pub struct Job {
     pub feedback_cells: usize,
     /// Whether to speculate on it (off after repeated deopts).
     pub speculate: bool,
+    /// Fail without compiling (`TierConfig::fail_compiles`).
+    pub inject_failure: bool,
     pub queued_at: Instant,
     /// Signalled when the job is finished (synchronous compiles).
     pub waiter: Option<Sender<()>>,
@@ -198,6 +200,9 @@ impl CompileThread {
                     on_start(&job, start - job.queued_at);
                     index += 1;
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        if job.inject_failure {
+                            return Err("injected failure (--fail-compiles)".to_string());
+                        }
                         let spec = Speculation {
                             feedback: &job.feedback,
                             feedback_cells: job.feedback_cells,

@@ -20,8 +20,8 @@ pub struct TierConfig {
     /// Capacity of the compile queue; when it is full, hot functions back
     /// off and ask again later rather than block the program.
     pub queue_capacity: usize,
-    /// Failed compiles are retried after this many further calls, doubled
-    /// per failure ...
+    /// Failed compiles are retried after this many further calls (or
+    /// back-edges), doubled per failure in a row ...
     pub retry_backoff: u64,
     /// ... and given up on (blacklisted) after this many failures.
     pub max_failures: u32,
@@ -33,6 +33,11 @@ pub struct TierConfig {
     /// List compiled code in `/tmp/perf-<pid>.map` (for `perf` and the
     /// host flamegraph). Off by default: it writes outside the program.
     pub perf_map: bool,
+    /// Testing aid: the first this-many compiles of every function fail
+    /// on the compile thread, as a code generator error would, so that
+    /// backoff and blacklisting can be watched (`--fail-compiles N`).
+    /// 0 by default.
+    pub fail_compiles: u32,
 }
 
 impl Default for TierConfig {
@@ -55,6 +60,7 @@ impl TierConfig {
             max_deopts: 16,
             max_recompiles: 3,
             perf_map: false,
+            fail_compiles: 0,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use crate::compiler::{CompileThread, Done, Job};
 use crate::config::TierConfig;
-use crate::policy::{after_failure, decide, Action, TierState};
+use crate::policy::{after_deopt, after_failure, decide, queue_full, speculate, Action, TierDecision, TierState};
 use claudelang_runtime::function::Function;
 use claudelang_runtime::tier::{Hot, TierHooks};
 use claudelang_runtime::Runtime;
@@ -77,8 +77,16 @@ pub struct FuncRecord {
     pub function: String,
     pub queued_at: Option<Duration>,
     pub installed_at: Option<Duration>,
+    /// Of the last finished compile.
     pub queue_wait: Duration,
+    /// Of the last finished compile.
     pub compile_time: Duration,
+    /// Finished compiles, failed ones included, and their total time.
+    pub compiles: u32,
+    pub failed_compiles: u32,
+    pub total_compile_time: Duration,
+    /// Failed compiles in a row (0 once one succeeds).
+    pub failures: u32,
     pub code_bytes: u32,
     /// Deopts since the current code was installed.
     pub deopts_since_install: u64,
@@ -124,6 +132,19 @@ pub struct TierManager {
     records: HashMap<u32, FuncRecord>,
     shared: Arc<Mutex<Shared>>,
     thread: CompileThread,
+}
+
+/// Sets when the interpreter next reports `func` hot, as `decision` says.
+fn apply(func: &Function, decision: TierDecision) {
+    let after = |n: u64| (func.calls.get().saturating_add(n), func.backedges.get().saturating_add(n));
+    let (calls, loops) = match decision.action {
+        Action::Stop => (u64::MAX, u64::MAX),
+        Action::Wait(n) => after(n),
+        // Again at the next call or back-edge.
+        Action::Compile | Action::Invalidate => after(1),
+    };
+    func.hot_calls_at.set(calls);
+    func.hot_loops_at.set(loops);
 }
 
 fn describe(f: &Function) -> String {
@@ -218,21 +239,30 @@ impl TierManager {
             let Some(r) = self.records.get_mut(&done.func_id) else { continue };
             r.queue_wait = done.queue_wait;
             r.compile_time = done.compile_time;
+            r.compiles += 1;
+            r.total_compile_time += done.compile_time;
+            // SAFETY: see `FuncRecord::func`.
+            let f = unsafe { &*r.func.0 };
             match &done.result {
                 Ok(code) => {
                     r.state = TierState::Compiled;
+                    r.failures = 0;
                     r.deopts_since_install = 0;
                     r.code_bytes = code.bytes;
                     r.installed_at = Some(done.finished_at - start);
+                    // Native code counts calls without comparing: nothing
+                    // to decide while it is installed.
+                    apply(f, decide(r.state, &self.config));
                 }
                 Err(_) => {
-                    // SAFETY: see `FuncRecord::func`.
-                    let f = unsafe { &*r.func.0 };
-                    r.state = after_failure(r.state, f.calls.get(), &self.config);
-                    // Ask again after the backoff (or never, if blacklisted:
-                    // the policy then says so on the next report).
-                    f.hot_calls_at.set(f.calls.get().saturating_add(self.config.retry_backoff));
-                    f.hot_loops_at.set(f.backedges.get().saturating_add(self.config.retry_backoff));
+                    r.failures += 1;
+                    r.failed_compiles += 1;
+                    let (state, decision) = after_failure(r.failures, &self.config);
+                    r.state = state;
+                    apply(f, decision);
+                    if state == TierState::Blacklisted {
+                        self.event(f, EventKind::Blacklisted);
+                    }
                 }
             }
         }
@@ -251,10 +281,6 @@ impl TierManager {
 impl TierHooks for TierManager {
     fn on_hot(&mut self, func: &Function, why: Hot) {
         self.drain_done();
-        let count = match why {
-            Hot::Calls => func.calls.get(),
-            Hot::Loop { .. } => func.backedges.get(),
-        };
         let record = self.records.entry(func.id).or_insert_with(|| FuncRecord {
             state: TierState::Interpreted,
             function: describe(func),
@@ -262,26 +288,19 @@ impl TierHooks for TierManager {
             installed_at: None,
             queue_wait: Duration::ZERO,
             compile_time: Duration::ZERO,
+            compiles: 0,
+            failed_compiles: 0,
+            total_compile_time: Duration::ZERO,
+            failures: 0,
             code_bytes: 0,
             deopts_since_install: 0,
             recompiles: 0,
             func: FuncPtr(func as *const Function),
         });
         let was_failed = matches!(record.state, TierState::Failed { .. });
-        let decision = decide(record.state, count, &self.config);
+        let decision = decide(record.state, &self.config);
         match decision.action {
-            Action::Stop => {
-                if let TierState::Failed { .. } = record.state {
-                    record.state = TierState::Blacklisted;
-                    self.event(func, EventKind::Blacklisted);
-                }
-                func.hot_calls_at.set(u64::MAX);
-                func.hot_loops_at.set(u64::MAX);
-            }
-            Action::Wait(n) => match why {
-                Hot::Calls => func.hot_calls_at.set(func.calls.get() + n),
-                Hot::Loop { .. } => func.hot_loops_at.set(func.backedges.get() + n),
-            },
+            Action::Stop | Action::Wait(_) | Action::Invalidate => apply(func, decision),
             Action::Compile => {
                 let symbol = describe(func);
                 let (waiter, wait) = if self.config.synchronous {
@@ -298,7 +317,8 @@ impl TierHooks for TierManager {
                     slot: func.native.clone(),
                     feedback: func.feedback.iter().map(|c| c.get()).collect(),
                     feedback_cells: func.feedback.as_ptr() as usize,
-                    speculate: record.recompiles < self.config.max_recompiles,
+                    speculate: speculate(record.recompiles, &self.config),
+                    inject_failure: record.failures < self.config.fail_compiles,
                     queued_at: Instant::now(),
                     waiter,
                 };
@@ -332,17 +352,13 @@ impl TierHooks for TierManager {
                     if record.queued_at.is_none() {
                         record.queued_at = Some(self.shared.lock().start.elapsed());
                     }
-                    func.hot_calls_at.set(u64::MAX);
-                    func.hot_loops_at.set(u64::MAX);
+                    apply(func, decide(TierState::Queued, &self.config));
                     if let Some(rx) = wait {
                         let _ = rx.recv();
                         self.drain_done();
                     }
                 } else {
-                    // Queue full: the program goes on; ask again later.
-                    let backoff = self.config.retry_backoff;
-                    func.hot_calls_at.set(func.calls.get() + backoff);
-                    func.hot_loops_at.set(func.backedges.get() + backoff);
+                    apply(func, queue_full(&self.config));
                 }
             }
         }
@@ -361,19 +377,17 @@ impl TierHooks for TierManager {
         self.event(func, EventKind::Deopt { pc });
         let Some(r) = self.records.get_mut(&func.id) else { return };
         r.deopts_since_install += 1;
-        if r.deopts_since_install < self.config.max_deopts || r.state != TierState::Compiled {
-            return;
-        }
-        // The speculation keeps failing: drop the code. The interpreter has
-        // recorded the types it saw meanwhile, so the next compile (soon:
-        // on the next call or back-edge) will not speculate on them.
+        let decision = match after_deopt(r.deopts_since_install, &self.config) {
+            Some(d) if r.state == TierState::Compiled => d,
+            _ => return,
+        };
+        // Drop the code; compile again on the next call or back-edge.
         let deopts = r.deopts_since_install;
         r.deopts_since_install = 0;
         r.recompiles += 1;
         r.state = TierState::Interpreted;
         func.native.store(0, std::sync::atomic::Ordering::Release);
-        func.hot_calls_at.set(func.calls.get() + 1);
-        func.hot_loops_at.set(func.backedges.get() + 1);
+        apply(func, decision);
         self.event(func, EventKind::Invalidated { deopts });
     }
 

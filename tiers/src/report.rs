@@ -68,8 +68,12 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
             format!("{:.1}", 100.0 * n as f64 / total_samples as f64)
         }
     };
-    let mut compiled = 0;
-    let mut total_compile = Duration::ZERO;
+    // Totals over every compile, including those of functions that failed
+    // or were invalidated and recompiled.
+    let native = records.values().filter(|r| r.state == TierState::Compiled).count();
+    let compiles: u32 = records.values().map(|r| r.compiles).sum();
+    let failed: u32 = records.values().map(|r| r.failed_compiles).sum();
+    let total_compile: Duration = records.values().map(|r| r.total_compile_time).sum();
     for f in rows {
         let r = records.get(&f.id);
         let tier = match r.map(|r| r.state) {
@@ -79,10 +83,6 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
             Some(TierState::Blacklisted) => "blacklisted",
             _ => "interp",
         };
-        if tier == "native" {
-            compiled += 1;
-            total_compile += r.map(|r| r.compile_time).unwrap_or_default();
-        }
         let name: String = f.name().chars().take(28).collect();
         let samples = time.and_then(|t| t.self_samples.get(&f.id)).copied().unwrap_or((0, 0));
         let _ = writeln!(
@@ -105,7 +105,9 @@ pub fn tier_stats_with(rt: &mut Runtime, time: Option<&TimeByTier>) -> String {
     }
     let _ = writeln!(
         out,
-        "totals: {compiled} functions compiled, {:.3} ms compiling on the background thread",
+        "totals: {native} function{} native, {compiles} compile{} ({failed} failed), {:.3} ms compiling on the background thread",
+        if native == 1 { "" } else { "s" },
+        if compiles == 1 { "" } else { "s" },
         total_compile.as_secs_f64() * 1e3
     );
     match time {

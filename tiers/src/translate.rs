@@ -1024,7 +1024,7 @@ impl Tx<'_> {
         // The frame push, as `rt_enter` does it.
         self.b.switch_to_block(push);
         // The callee has code, so the tier manager has nothing to decide
-        // (its `hot_calls_at` stays at `u64::MAX` while code is
+        // (it sets `hot_calls_at` to `u64::MAX` once it sees the code
         // installed): count the call without comparing.
         let calls = self.b.ins().load(types::I64, mem(), func, FUNC_CALLS_OFFSET);
         let calls1 = self.b.ins().iadd_imm_s(calls, 1);

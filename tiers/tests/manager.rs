@@ -399,6 +399,78 @@ fn off_preset_installs_nothing_and_never_compiles() {
     assert_eq!(trace.text(), "");
 }
 
+// ---- failed compiles: backoff, then blacklisting -----------------------------------
+
+/// The `queued` events of `who`, as (reason, calls).
+fn queued(events: &[TierEvent], who: &str) -> Vec<(&'static str, u64)> {
+    events
+        .iter()
+        .filter(|e| e.function.starts_with(who))
+        .filter_map(|e| match e.kind {
+            EventKind::Queued { reason, calls, .. } => Some((reason, calls)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn count(events: &[TierEvent], who: &str, pred: impl Fn(&EventKind) -> bool) -> usize {
+    events.iter().filter(|e| e.function.starts_with(who) && pred(&e.kind)).count()
+}
+
+const FAIL_SRC: &str = "
+(define (f x) (+ x 1))
+(define s 0)
+(dotimes (i 200) (set! s (f s)))
+s";
+
+#[test]
+fn a_failed_compile_is_retried_after_an_exponential_backoff() {
+    // Synchronous compiles, so every event lands at a known call count.
+    let config = TierConfig { hot_calls: 5, retry_backoff: 10, max_failures: 3, fail_compiles: 2, ..TierConfig::eager() };
+    let (mut rt, _, _) = runtime(config);
+    assert_eq!(eval_show(&mut rt, "t.cl", FAIL_SRC), "200");
+    let ev = events(&mut rt);
+    // Queued at the 5th call; the retries come 10 and then 20 calls after
+    // each failure.
+    assert_eq!(queued(&ev, "f (t.cl"), [("hot calls", 5), ("retry after backoff", 15), ("retry after backoff", 35)], "{ev:#?}");
+    assert_eq!(count(&ev, "f (t.cl", |k| matches!(k, EventKind::Failed { .. })), 2);
+    assert_eq!(count(&ev, "f (t.cl", |k| matches!(k, EventKind::Installed)), 1);
+    assert_eq!(count(&ev, "f (t.cl", |k| matches!(k, EventKind::Blacklisted)), 0);
+    assert!(is_native(&rt, "f"));
+    let r = manager(&mut rt).records().values().find(|r| r.function.starts_with("f (t.cl")).cloned().unwrap();
+    assert_eq!((r.compiles, r.failed_compiles, r.failures), (3, 2, 0));
+    assert_eq!(r.state, claudelang_tiers::policy::TierState::Compiled);
+}
+
+#[test]
+fn a_function_whose_compiles_keep_failing_is_blacklisted_and_left_alone() {
+    for base in [TierConfig::eager(), TierConfig::stress(), TierConfig::auto()] {
+        let config = TierConfig { hot_calls: 5, retry_backoff: 4, max_failures: 3, fail_compiles: u32::MAX, ..base };
+        let (mut rt, out, trace) = runtime(config);
+        assert_eq!(eval_show(&mut rt, "t1.cl", FAIL_SRC), "200");
+        // Background compiles fail a little later: call on until the
+        // manager has seen the last failure.
+        let deadline = Instant::now() + TIMEOUT;
+        while count(&events(&mut rt), "f (t1.cl", |k| matches!(k, EventKind::Blacklisted)) == 0 && Instant::now() < deadline {
+            eval_show(&mut rt, "more.cl", "(dotimes (i 100) (f i))");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let ev = events(&mut rt);
+        let who = "f (t1.cl";
+        assert_eq!(count(&ev, who, |k| matches!(k, EventKind::Failed { .. })), 3, "{ev:#?}");
+        assert_eq!(count(&ev, who, |k| matches!(k, EventKind::Blacklisted)), 1, "{ev:#?}");
+        assert_eq!(queued(&ev, who).len(), 3, "never queued again once blacklisted: {ev:#?}");
+        assert!(!is_native(&rt, "f"));
+        let f = func(&rt, "f");
+        assert_eq!((f.hot_calls_at.get(), f.hot_loops_at.get()), (u64::MAX, u64::MAX), "the interpreter stops asking");
+        // The blacklisted line comes after the last failure.
+        let t = trace.text();
+        let last_failed = t.rfind("failed      f (t1.cl").unwrap();
+        assert!(t.find("blacklisted f (t1.cl:2)").unwrap() > last_failed, "{t}");
+        assert!(out.text().is_empty());
+    }
+}
+
 // ---- a full queue ------------------------------------------------------------------
 
 #[test]
