@@ -88,8 +88,16 @@ mod tests {
             assert!(m.contains(&("preserve_frame_pointers", "true")), "{t}: {m:?}");
             assert!(m.contains(&("use_colocated_libcalls", "false")), "{t}: {m:?}");
         }
-        assert!(supported(&x86) && supported(&arm));
-        assert!(build_isa(&arm, true).is_ok());
-        assert!(build_isa(&Triple::host(), false).is_ok());
+    }
+
+    #[test]
+    fn the_features_decide_which_backends_exist() {
+        let x86 = Triple::from_str("x86_64-unknown-linux-gnu").unwrap();
+        let arm = Triple::from_str("aarch64-unknown-linux-gnu").unwrap();
+        assert_eq!(supported(&x86), cfg!(feature = "jit-x86_64"));
+        assert_eq!(supported(&arm), cfg!(feature = "jit-aarch64"));
+        assert_eq!(build_isa(&x86, true).is_ok(), cfg!(feature = "jit-x86_64"));
+        assert_eq!(build_isa(&arm, true).is_ok(), cfg!(feature = "jit-aarch64"));
+        assert_eq!(build_isa(&Triple::host(), false).is_ok(), supported(&Triple::host()));
     }
 }
