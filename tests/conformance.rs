@@ -5,7 +5,9 @@
 //!
 //! Expectations per program `NAME.cl`: `NAME.out` is the exact stdout;
 //! `NAME.err`, only for failing programs, has `exit=N` on its first line and
-//! then lines that must each appear in stderr. Programs run with their own
+//! then lines that must each appear in stderr; beyond those, a failing
+//! program's whole stderr (message, location, source excerpt, stack trace)
+//! must be the same in every mode as with `--jit=off`. Programs run with their own
 //! directory as the working directory and are named relative to it, so
 //! error locations read `NAME.cl:LINE:COL`.
 //!
@@ -74,8 +76,9 @@ fn load_cases(dir: &Path, cases: &mut Vec<Case>) -> Result<usize, String> {
     Ok(n)
 }
 
-/// Runs one case; returns a description of what went wrong, if anything.
-fn run_case(bin: &Path, case: &Case, flags: &[&str]) -> Option<String> {
+/// Runs one case; returns a description of what went wrong, if anything,
+/// and its stderr.
+fn run_case(bin: &Path, case: &Case, flags: &[&str]) -> (Option<String>, String) {
     let mut child = match Command::new(bin)
         .arg("run")
         .args(flags)
@@ -89,7 +92,7 @@ fn run_case(bin: &Path, case: &Case, flags: &[&str]) -> Option<String> {
         .spawn()
     {
         Ok(c) => c,
-        Err(e) => return Some(format!("cannot start {}: {e}", bin.display())),
+        Err(e) => return (Some(format!("cannot start {}: {e}", bin.display())), String::new()),
     };
     // Drain both pipes on threads so a chatty program cannot block.
     let mut so = child.stdout.take().unwrap();
@@ -111,10 +114,10 @@ fn run_case(bin: &Path, case: &Case, flags: &[&str]) -> Option<String> {
             Ok(None) if start.elapsed() > TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Some(format!("timed out after {}s", TIMEOUT.as_secs()));
+                return (Some(format!("timed out after {}s", TIMEOUT.as_secs())), String::new());
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Some(format!("wait failed: {e}")),
+            Err(e) => return (Some(format!("wait failed: {e}")), String::new()),
         }
     };
     let stdout = String::from_utf8_lossy(&t_out.join().unwrap()).into_owned();
@@ -136,10 +139,10 @@ fn run_case(bin: &Path, case: &Case, flags: &[&str]) -> Option<String> {
         problems.push("unexpected stderr".to_string());
     }
     if problems.is_empty() {
-        None
+        (None, stderr)
     } else {
         let tail: String = stderr.lines().take(12).map(|l| format!("    | {l}\n")).collect();
-        Some(format!("{}\n  stderr:\n{tail}", problems.join("\n")))
+        (Some(format!("{}\n  stderr:\n{tail}", problems.join("\n"))), stderr)
     }
 }
 
@@ -177,6 +180,8 @@ fn main() {
     let jobs: Vec<(usize, usize)> = (0..MODES.len()).flat_map(|m| (0..cases.len()).map(move |c| (m, c))).collect();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
+    // Stderr of each (case, mode) run of a failing program.
+    let stderrs = Mutex::new(std::collections::HashMap::new());
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -184,7 +189,11 @@ fn main() {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(m, c)) = jobs.get(i) else { break };
                 let (mode, flags) = MODES[m];
-                if let Some(problem) = run_case(&bin, &cases[c], flags) {
+                let (problem, stderr) = run_case(&bin, &cases[c], flags);
+                if cases[c].expected_exit != 0 {
+                    stderrs.lock().unwrap().insert((c, m), stderr);
+                }
+                if let Some(problem) = problem {
                     let case = &cases[c];
                     failures.lock().unwrap().push(format!(
                         "FAIL [{mode}] {}/{}: {problem}",
@@ -196,6 +205,24 @@ fn main() {
         }
     });
     let mut failures = failures.into_inner().unwrap();
+    let stderrs = stderrs.into_inner().unwrap();
+    assert_eq!(MODES[0].0, "off", "stderrs are compared with the first mode's");
+    let mut compared = 0;
+    for (&(c, m), stderr) in &stderrs {
+        let Some(off) = stderrs.get(&(c, 0)).filter(|_| m != 0) else { continue };
+        compared += 1;
+        if stderr != off {
+            let case = &cases[c];
+            failures.push(format!(
+                "FAIL [{}] {}/{}: stderr differs from --jit=off:\n{}",
+                MODES[m].0,
+                case.dir.display(),
+                case.file,
+                diff(off, stderr)
+            ));
+        }
+    }
+    println!("{compared} error outputs compared with --jit=off's in full");
     failures.sort();
     for f in &failures {
         println!("{f}");

@@ -318,10 +318,15 @@ pub fn cross_compile(triple: &Triple, protos: &[Arc<Proto>]) -> Result<u64, Stri
         index += 1;
         // A dummy constants address: the code is relocated, never run.
         let symbol = format!("f{index}");
-        // No feedback: every arithmetic site speculates on ints, so both
-        // the guarded and the generic paths get generated across the set.
-        let feedback = vec![(index % 2) as u16; p.code.len()];
-        let spec = Speculation { feedback: &feedback, feedback_cells: 0x2000, enabled: true };
+        // Functions take turns at the three ways code is generated, so that
+        // all of them are cross-checked: speculating on ints (no feedback:
+        // int-only guards, register loops), speculating with every site
+        // having seen floats (the inline float paths), and not speculating
+        // (what a function recompiled too often gets).
+        use claudelang_runtime::tier::FEEDBACK_FLOAT;
+        let (seen, enabled) = [(0, true), (FEEDBACK_FLOAT, true), (0, false)][index as usize % 3];
+        let feedback = vec![seen; p.code.len()];
+        let spec = Speculation { feedback: &feedback, feedback_cells: 0x2000, enabled };
         let (code, _) = compile_into(&mut module, &mut ctx, &p, 0x1000, &spec, &stubs, &symbol, index)?;
         total += code.bytes as u64;
     }
