@@ -158,26 +158,39 @@ impl Runtime {
                     return Ok(Called::Pushed);
                 }
                 Value::Builtin(id) => {
-                    let (min, max) = self.builtin_arity(id);
-                    if nargs < min as usize || (max != claudelang_frontend::builtins::VARIADIC && nargs > max as usize) {
+                    if !self.builtin_accepts(id, nargs) {
                         return Err(self.builtin_arity_error(id, nargs));
                     }
                     if id == B::Apply as u16 {
                         nargs = self.spread_apply(slot, nargs)?;
                         continue;
                     }
-                    let args = slot + 1..slot + 1 + nargs;
-                    if let Some(h) = (id as usize).checked_sub(BUILTINS.len()) {
-                        let f = self.host_fns[h].f.clone();
-                        let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
-                        return f(&mut ctx, &self.stack[args]).map(Called::Value).map_err(exn);
-                    }
-                    let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
-                    return call_native(id, &mut ctx, &self.stack[args]).map(Called::Value);
+                    return self.run_builtin(id, slot, nargs).map(Called::Value);
                 }
                 other => return Err(not_a_function(other, &self.names)),
             }
         }
+    }
+
+    /// Runs builtin or host function `id` (not `apply`) on the `nargs`
+    /// arguments above `stack[slot]`, whose number it has already been
+    /// checked for. For the interpreter's calls and native code's
+    /// (`tier::rt_call_value`).
+    pub(crate) fn run_builtin(&mut self, id: u16, slot: usize, nargs: usize) -> Result<Value, Exn> {
+        let args = slot + 1..slot + 1 + nargs;
+        if let Some(h) = (id as usize).checked_sub(BUILTINS.len()) {
+            let f = self.host_fns[h].f.clone();
+            let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
+            return f(&mut ctx, &self.stack[args]).map_err(exn);
+        }
+        let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
+        call_native(id, &mut ctx, &self.stack[args])
+    }
+
+    /// Whether builtin `id` takes `nargs` arguments.
+    pub(crate) fn builtin_accepts(&self, id: u16, nargs: usize) -> bool {
+        let (min, max) = self.builtin_arity(id);
+        nargs >= min as usize && (max == claudelang_frontend::builtins::VARIADIC || nargs <= max as usize)
     }
 
     /// `(apply f a b ... list)`: rewrites the call in place as
@@ -648,6 +661,11 @@ impl Runtime {
                                 }
                             }
                             let slot = fbase + b as usize;
+                            if let Value::Builtin(_) = r!(b) {
+                                // Native code at this site then calls
+                                // builtins itself (`rt_call_value`).
+                                feedback!(crate::tier::FEEDBACK_OTHER);
+                            }
                             match tri!(self.dispatch_call(slot, nargs as usize, false)) {
                                 Called::Pushed => {}
                                 Called::Value(v) => self.stack[slot] = v,
@@ -679,6 +697,9 @@ impl Runtime {
                         }
                         Op::TailCall { base: b, nargs } => {
                             save_pc!();
+                            if let Value::Builtin(_) = r!(b) {
+                                feedback!(crate::tier::FEEDBACK_OTHER);
+                            }
                             if let Some(v) = tri!(self.tail_call(fbase, b as usize, nargs as usize, entry_depth)) {
                                 return Ok(v);
                             }

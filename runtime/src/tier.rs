@@ -73,7 +73,10 @@ pub const NATIVE_CALL: u32 = 1 << 31;
 /// Type feedback bits per instruction (`Function::feedback`). Zero means
 /// only int operands have been seen (or the instruction never ran).
 pub const FEEDBACK_FLOAT: u16 = 1;
-/// Anything else: mixed or non-numeric operands, or an int overflow.
+/// Anything else: mixed or non-numeric operands, or an int overflow. On a
+/// `Call`: the callee was a builtin (or host function) value, such as
+/// `car` passed to `map`; zero there means only closures were called.
+/// The same on a `TailCall`.
 pub const FEEDBACK_OTHER: u16 = 2;
 /// On a loop header's instruction: native code's guard at the loop entry
 /// failed there (set by the native code itself). Later compiles of the
@@ -250,6 +253,33 @@ pub unsafe extern "C" fn rt_call_builtin(rt: *mut Runtime, id: u32, args: *mut V
     match call_native(id as u16, &mut ctx, slice) {
         Ok(v) => {
             *args = v;
+            0
+        }
+        Err(e) => fail(rt, e),
+    }
+}
+
+/// A call of the value in `*slot` with `nargs` arguments above it, when
+/// that value is a builtin or host function (a call site whose type
+/// feedback says it has called one: `(map car xs)`'s call of `f`). Runs it
+/// as the interpreter does, result in `*slot`, and returns 0, or 1 with
+/// `pending_error` set; returns 2 without doing anything for what it leaves
+/// to the interpreter: a closure or other value, `apply`, or the wrong
+/// number of arguments (the interpreter reports it).
+///
+/// # Safety
+/// `slot` points at a register of the running frame with `nargs`
+/// registers above it.
+pub unsafe extern "C" fn rt_call_value(rt: *mut Runtime, slot: *mut Value, nargs: u32) -> u32 {
+    let rt = &mut *rt;
+    let Value::Builtin(id) = *slot else { return 2 };
+    if id == claudelang_frontend::builtins::B::Apply as u16 || !rt.builtin_accepts(id, nargs as usize) {
+        return 2;
+    }
+    let index = slot.offset_from(rt.stack.as_ptr()) as usize;
+    match rt.run_builtin(id, index, nargs as usize) {
+        Ok(v) => {
+            rt.stack[index] = v;
             0
         }
         Err(e) => fail(rt, e),

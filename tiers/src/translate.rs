@@ -41,6 +41,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
 const TAG_SYM: i64 = 5;
+const TAG_BUILTIN: i64 = 6;
 const TAG_UNDEF: i64 = 7;
 const TAG_CONS: i64 = 9;
 const TAG_CLOSURE: i64 = 11;
@@ -65,6 +66,7 @@ struct Helpers {
     compare: SigRef,
     builtin: SigRef,
     builtin3: SigRef,
+    call_value: SigRef,
     safepoint: SigRef,
     enter: SigRef,
     tail: SigRef,
@@ -122,6 +124,7 @@ pub fn translate(
         compare: b.import_signature(sig(&[ptr, i32t, ptr, ptr], Some(i32t))),
         builtin: b.import_signature(sig(&[ptr, i32t, ptr, i32t], Some(i32t))),
         builtin3: b.import_signature(sig(&[ptr, i32t, i32t, ptr, ptr, ptr, ptr], Some(i32t))),
+        call_value: b.import_signature(sig(&[ptr, ptr, i32t], Some(i32t))),
         safepoint: b.import_signature({
             let mut s = Signature::new(CallConv::PreserveAll);
             s.params.push(AbiParam::new(ptr));
@@ -1052,6 +1055,9 @@ impl Tx<'_> {
         self.b.switch_to_block(slow);
         let slot = self.addr(base);
         let n = self.b.ins().iconst(types::I32, nargs as i64);
+        let next = self.next();
+        let not_builtin = self.call_builtin_value(tag, base, nargs, next, false);
+        self.b.switch_to_block(not_builtin);
         let resume = self.b.ins().iconst(types::I32, self.pc as i64 + 1);
         let e = self.helper(self.helpers.enter, rt_enter as *const () as usize, &[rt, slot, n, resume]).unwrap();
         let no_native = self.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
@@ -1087,6 +1093,53 @@ impl Tx<'_> {
         self.ret(st);
     }
 
+    /// A call of register `base` when it holds a builtin (or host
+    /// function), given its `tag`: sites whose type feedback says they
+    /// have called one run it here and continue at `done` with the value
+    /// in `base`; other sites speculate that they call closures only, and
+    /// deoptimize (so that repeated builtin calls recompile the function
+    /// with this path). Returns the block where other callees go on.
+    /// With `native_callers_only` (a tail call, which returns the value
+    /// directly), activations the interpreter entered leave it the call.
+    fn call_builtin_value(&mut self, tag: Value, base: u16, nargs: u16, done: Block, native_callers_only: bool) -> Block {
+        let is_builtin = self.is_tag(tag, TAG_BUILTIN);
+        let builtin = self.cold();
+        let not_builtin = self.cold();
+        self.b.ins().brif(is_builtin, builtin, &[], not_builtin, &[]);
+        self.b.switch_to_block(builtin);
+        if native_callers_only && !self.int_only {
+            let from_interp = self.entered_by_interpreter();
+            let native = self.cold();
+            let out = self.cold();
+            self.b.ins().brif(from_interp, out, &[], native, &[]);
+            self.b.switch_to_block(out);
+            self.exit_here();
+            self.b.switch_to_block(native);
+        }
+        if self.int_only {
+            let d = self.deopt_block();
+            self.b.ins().jump(d, &[]);
+        } else {
+            let (rt, slot) = (self.rt, self.addr(base));
+            let n = self.b.ins().iconst(types::I32, nargs as i64);
+            let st = self.helper(self.helpers.call_value, rt_call_value as *const () as usize, &[rt, slot, n]).unwrap();
+            // 0: done; 1: an error is pending; 2: left to the interpreter
+            // (`apply`, the wrong number of arguments).
+            let not_done = self.cold();
+            self.b.ins().brif(st, not_done, &[], done, &[]);
+            self.b.switch_to_block(not_done);
+            let left = self.b.ins().icmp_imm_s(IntCC::Equal, st, 2);
+            let out = self.cold();
+            let err = self.cold();
+            self.b.ins().brif(left, out, &[], err, &[]);
+            self.b.switch_to_block(out);
+            self.exit_here();
+            self.b.switch_to_block(err);
+            self.status(STATUS_ERROR);
+        }
+        not_builtin
+    }
+
     /// The `Function` of the closure in register `base`.
     fn callee_function(&mut self, base: u16) -> Value {
         let closure = self.payload(base);
@@ -1109,6 +1162,13 @@ impl Tx<'_> {
     /// `rt_tail`). Cases it does not take (not a closure, arity mismatch,
     /// rest parameters, no stack room) leave to the interpreter.
     fn translate_tail_call(&mut self, base: u16, nargs: u16) {
+        // A builtin callee runs to completion: return its value.
+        let tag = self.tag(base);
+        let ret = self.cold();
+        let call = self.call_builtin_value(tag, base, nargs, ret, true);
+        self.b.switch_to_block(ret);
+        self.return_direct(base);
+        self.b.switch_to_block(call);
         let rt = self.rt;
         let fbase = self.base;
         let b = self.b.ins().iconst(types::I32, base as i64);
@@ -1128,16 +1188,27 @@ impl Tx<'_> {
     /// and hand the value back directly; if the interpreter did, let it
     /// return.
     fn translate_return(&mut self, src: u16) {
-        let pc = self.b.ins().stack_load(self.ptr, types::I32, self.entered_by, 0);
-        let from_interp = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, pc, 0);
+        let from_interp = self.entered_by_interpreter();
         let direct = self.b.create_block();
         let out = self.b.create_block();
         self.b.ins().brif(from_interp, out, &[], direct, &[]);
         self.b.switch_to_block(out);
         self.exit_here();
-        // Native code called us (and pushed our frame): pop it and put the
-        // value in the caller's call register, just below our registers.
         self.b.switch_to_block(direct);
+        self.return_direct(src);
+    }
+
+    /// Whether the interpreter (rather than native code) entered this
+    /// activation.
+    fn entered_by_interpreter(&mut self) -> Value {
+        let pc = self.b.ins().stack_load(self.ptr, types::I32, self.entered_by, 0);
+        self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, pc, 0)
+    }
+
+    /// Returns register `src` to the native code that called us (and
+    /// pushed our frame): pops the frame and puts the value in the
+    /// caller's call register, just below our registers.
+    fn return_direct(&mut self, src: u16) {
         let (rt, base) = (self.rt, self.base);
         if self.known[self.pc].contains(src) {
             let v = self.int_payload(src);

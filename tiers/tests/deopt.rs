@@ -12,7 +12,7 @@
 //! hot functions are warmed up with ints and the test waits until they are
 //! native before probing them).
 
-use claudelang_runtime::{Error, Runtime};
+use claudelang_runtime::{Error, Runtime, Value};
 use claudelang_tiers::{EventKind, TierConfig, TierManager};
 use std::time::{Duration, Instant};
 
@@ -284,6 +284,50 @@ fn speculation_deoptimizes_then_recompiles_from_the_new_feedback() {
     let queued =
         ev.iter().filter(|e| e.function.starts_with("add (") && matches!(e.kind, EventKind::Queued { .. })).count();
     assert_eq!(queued, 2, "{ev:#?}");
+}
+
+#[test]
+fn call_sites_that_call_builtins_and_host_functions_run_them_natively() {
+    // Compiled before their first call (eager), call sites speculate that
+    // they call closures. A builtin or host function there deoptimizes;
+    // the interpreter records it in the site's feedback, and after
+    // `max_deopts` the recompiled code calls such values itself: no more
+    // deopts, same results and errors.
+    let config = TierConfig { max_deopts: 4, ..TierConfig::eager() };
+    let mut rt = Runtime::new();
+    rt.set_output(Box::new(Capture::default()));
+    rt.register_fn("twice", 1, Some(1), |_, args| match args[0] {
+        Value::Int(n) => Ok(Value::Int(2 * n)),
+        _ => Err("twice wants an int".into()),
+    })
+    .unwrap();
+    TierManager::install(&mut rt, config, None).unwrap();
+    rt.eval("c.cl", "(define (call f x) (f x))").unwrap();
+    let deopts = |rt: &Runtime| rt.functions().find(|f| f.name() == "call").unwrap().deopts.get();
+    let v = rt.eval("w.cl", "(let ((s 0)) (dotimes (i 10) (set! s (+ s (call abs (- i))))) s)").unwrap();
+    assert_eq!(rt.display(v), "45");
+    assert_eq!(deopts(&rt), 4, "a builtin at a site that only expected closures deoptimizes");
+    assert!(is_native(&rt, "call"), "recompiled after the invalidation (eager compiles synchronously)");
+    let v = rt
+        .eval("n.cl", "(let ((s 0)) (dotimes (i 1000) (set! s (+ s (call abs (- i)) (call twice i) (call (lambda (x) x) 1)))) s)")
+        .unwrap();
+    assert_eq!(rt.display(v), (499_500 + 2 * 499_500 + 1000).to_string());
+    assert_eq!(deopts(&rt), 4, "the recompiled site runs builtins, host functions and closures without leaving");
+    // Errors raised by the callee, and the arity error the interpreter
+    // reports (the native path leaves wrong arities to it), read as in
+    // the interpreter.
+    let err = |rt: &mut Runtime, src: &str| match rt.eval("e.cl", src) {
+        Err(Error::Runtime(e)) => e.render(),
+        other => panic!("{other:?}"),
+    };
+    let mut reference = Runtime::new();
+    reference.register_fn("twice", 1, Some(1), |_, _| Err("twice wants an int".into())).unwrap();
+    reference.eval("c.cl", "(define (call f x) (f x))").unwrap();
+    for src in ["(call car 5)", "(call twice 'a)", "(call cons 1)", "(call apply car)"] {
+        assert_eq!(err(&mut rt, src), err(&mut reference, src), "{src}");
+    }
+    let v = rt.eval("a.cl", "(call (lambda (x) (apply + x)) (list 1 2 3))").unwrap();
+    assert_eq!(rt.display(v), "6");
 }
 
 #[test]

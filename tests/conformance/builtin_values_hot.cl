@@ -1,0 +1,26 @@
+; Builtins passed around as values and called from hot code, in tail and
+; non-tail position: native code first deoptimizes at such call sites,
+; then (recompiled from the interpreter's feedback) calls them itself.
+(define (call f x) (f x))
+(define (call2 f x y) (+ 0 (f x y)))
+(define (sum-with f n)
+  (let ((s 0))
+    (dotimes (i n) (set! s (+ s (call f (- i)))))
+    s))
+(print (sum-with abs 3000))
+(print (sum-with (lambda (x) (* x x)) 3000))
+(define (pairs n)
+  (let ((acc 0))
+    (dotimes (i n) (set! acc (+ acc (call2 max i (- n i)))))
+    acc))
+(print (pairs 4000))
+(print (fold + 0 (map car (list (list 1 2) (list 3 4) (list 5 6)))))
+(define (heads n)
+  (let ((xs (list (list 1 2) (list 3 4))) (s 0))
+    (dotimes (i n) (set! s (+ s (fold + 0 (map car xs)) (length (filter int? (map car xs))))))
+    s))
+(print (heads 2000))
+; apply and wrong arities are left to the interpreter.
+(define (spread f xs) (apply f xs))
+(print (let ((s 0)) (dotimes (i 2000) (set! s (+ s (spread + (list i 1))))) s))
+(print (call list 7))
