@@ -317,9 +317,11 @@ pub unsafe extern "C" fn rt_builtin3(
 
 /// A call from native code. If the callee (the closure in `*slot`, with
 /// `nargs` arguments above it) has native code and everything a frame push
-/// needs is at hand — fixed arity, frame and native-depth limits, stack
-/// room (the stack must not move under running native code) — pushes its
-/// frame as the interpreter would and returns the callee's entry point;
+/// needs is at hand — the right number of arguments, frame and
+/// native-depth limits, stack room (the stack must not move under running
+/// native code) — pushes its frame as the interpreter would (collecting
+/// the arguments past a rest parameter's into its list) and returns the
+/// callee's entry point;
 /// the caller then calls it (with `NATIVE_CALL`) on the machine stack. Otherwise
 /// returns 0 and the caller leaves to the interpreter, which makes the
 /// call. Unlike the interpreter's call, this leaves the callee's locals
@@ -334,8 +336,10 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     let Value::Closure(c) = *slot else { return 0 };
     let f: &Function = &*c.func.as_ptr();
     let Some(entry) = f.native_entry() else { return 0 };
+    let (np, nargs) = (f.proto.nparams as usize, nargs as usize);
+    let arity_ok = if f.proto.has_rest { nargs >= np } else { nargs == np };
     // `native_limit` is within the frame limit too (`FrameStack`).
-    if f.fixed_arity as u32 != nargs || rt.frames.len() >= rt.frames.native_limit {
+    if !arity_ok || rt.frames.len() >= rt.frames.native_limit {
         return 0;
     }
     let stack = rt.stack.as_mut_ptr();
@@ -345,6 +349,14 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     if top > rt.stack.len() {
         return 0;
     }
+    let mut filled = nargs;
+    if f.proto.has_rest {
+        // The interpreter's `enter_frame` does the same (its list is
+        // rooted in the stack before anything can collect).
+        let rest = rt.heap.list_from(&rt.stack[base + np..base + nargs]);
+        rt.stack[base + np] = rest;
+        filled = np + 1;
+    }
     rt.frames.last_mut().expect("native call without a frame").pc = caller_pc;
     rt.frames.push(crate::runtime::Frame { func: c.func, closure: c, pc: 0, base: base as u32, entered_native: true, native: true });
     rt.count_call(f);
@@ -352,7 +364,7 @@ pub unsafe extern "C" fn rt_enter(rt: *mut Runtime, slot: *mut Value, nargs: u32
     // Its native code clears them on entry (see the translator's
     // prologue); only a collection before that must not see them.
     if rt.heap.at_safepoint() {
-        clear_slots(stack, base + nargs as usize..top);
+        clear_slots(stack, base + filled..top);
         rt.safepoint();
     }
     entry as usize

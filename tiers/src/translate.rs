@@ -973,9 +973,11 @@ impl Tx<'_> {
     /// going on, its frame is pushed right here, as `rt_enter` would
     /// (see there) — inline, since calls are what recursive code spends
     /// its time on — and the callee runs on the machine stack. Anything
-    /// unusual (not a closure, no native code, arity, limits, no room or a
-    /// safepoint due) takes `rt_enter`, which
-    /// handles it or returns 0 to leave the call to the interpreter. A
+    /// unusual (a builtin, not a closure, no native code, a rest
+    /// parameter or the wrong arity, limits, no room or a safepoint due)
+    /// takes the slow path: builtins as `call_builtin_value` says, the rest
+    /// through `rt_enter`, which handles it or returns 0 to leave the call
+    /// to the interpreter. A
     /// callee that returns normally leaves its result in our call register.
     /// Any other status (a callee left to the interpreter, an error, a
     /// deopt) is passed up unchanged: the interpreter resumes whichever
