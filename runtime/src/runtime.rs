@@ -137,6 +137,9 @@ pub struct Runtime {
     pub(crate) frames: FrameStack,
     /// Closures of the prelude builtins (`map`...), by builtin id.
     pub(crate) prelude: Vec<Value>,
+    /// `prelude.as_ptr()` (the table never grows), so native code can load
+    /// a prelude builtin with two loads (see `tier::PRELUDE_PTR_OFFSET`).
+    pub(crate) prelude_ptr: *const Value,
     pub(crate) host_fns: Vec<HostEntry>,
     pub(crate) effects: HashMap<u32, EffectHandler>,
     pub(crate) state: HashMap<String, Value>,
@@ -200,6 +203,7 @@ impl Runtime {
             stack_end: std::ptr::null(),
             frames: FrameStack::new(max_frames),
             prelude: vec![Value::Nil; BUILTINS.len()],
+            prelude_ptr: std::ptr::null(),
             host_fns: Vec::new(),
             effects: HashMap::new(),
             state: HashMap::new(),
@@ -212,6 +216,7 @@ impl Runtime {
             probe: None,
         };
         rt.stack_end = rt.stack.as_ptr_range().end;
+        rt.prelude_ptr = rt.prelude.as_ptr();
         effects::install_defaults(&mut rt);
         rt.load_prelude();
         rt

@@ -29,6 +29,7 @@ use crate::function::Function;
 use crate::printer;
 use crate::runtime::Runtime;
 use crate::value::Value;
+use claudelang_frontend::bytecode::Capture;
 
 /// The entry point of a compiled function.
 pub type NativeEntry = unsafe extern "C" fn(rt: *mut Runtime, func: *const Function, base: *mut Value, pc: u32) -> u64;
@@ -116,6 +117,9 @@ pub trait TierHooks: Send {
 
 /// Byte offset of the globals pointer in a `Runtime`.
 pub const GLOBALS_PTR_OFFSET: i32 = std::mem::offset_of!(Runtime, globals_ptr) as i32;
+/// Byte offset of the prelude table's pointer in a `Runtime`: the values
+/// `LoadBuiltin` loads for prelude builtins (`map`...), by builtin id.
+pub const PRELUDE_PTR_OFFSET: i32 = std::mem::offset_of!(Runtime, prelude_ptr) as i32;
 /// Byte offsets of a cons cell's head and tail from its object pointer.
 pub const CONS_HEAD_OFFSET: i32 =
     (std::mem::offset_of!(crate::heap::GcBox<crate::value::Cons>, value) + std::mem::offset_of!(crate::value::Cons, head)) as i32;
@@ -313,6 +317,67 @@ pub unsafe extern "C" fn rt_builtin3(
         }
         Err(e) => fail(rt, e),
     }
+}
+
+/// The safepoint check the interpreter makes before each allocating
+/// instruction (`MakeList`, `NewCell`, `Closure`), made by the helpers
+/// that run those instructions for native code: the frame's registers
+/// are in their slots at a helper call (register loops write theirs back
+/// first, and allocate nothing anyway), so a collection here is exact.
+#[inline(always)]
+fn allocation_safepoint(rt: &mut Runtime) {
+    if rt.heap.at_safepoint() {
+        rt.safepoint();
+    }
+}
+
+/// `MakeList`: `*dst` = a list of the `n` registers at `items`. Cannot
+/// fail (the interpreter raises nothing there either).
+///
+/// # Safety
+/// `rt` is the running runtime; `items` points at `n` consecutive VM
+/// registers and `dst` at a register of the running frame.
+pub unsafe extern "C" fn rt_make_list(rt: *mut Runtime, items: *const Value, n: u32, dst: *mut Value) {
+    let rt = &mut *rt;
+    allocation_safepoint(rt);
+    let l = rt.heap.list_from(std::slice::from_raw_parts(items, n as usize));
+    *dst = l;
+}
+
+/// `NewCell`: `*dst` = a fresh cell holding `Undef`. Cannot fail.
+///
+/// # Safety
+/// `rt` is the running runtime; `dst` points at a register of the
+/// running frame.
+pub unsafe extern "C" fn rt_new_cell(rt: *mut Runtime, dst: *mut Value) {
+    let rt = &mut *rt;
+    allocation_safepoint(rt);
+    *dst = rt.heap.alloc_cell(Value::Undef);
+}
+
+/// `Closure`: `*dst` = a closure of child prototype `proto` of the running
+/// function (the top frame's), capturing what its capture list says:
+/// registers of the frame at `base`, or upvalues of the running closure —
+/// exactly as the interpreter builds it. Cannot fail.
+///
+/// # Safety
+/// `rt` is the running runtime, whose top frame is the running function's;
+/// `base` is that frame's first register and `dst` one of its registers.
+pub unsafe extern "C" fn rt_closure(rt: *mut Runtime, proto: u32, base: *const Value, dst: *mut Value) {
+    let rt = &mut *rt;
+    allocation_safepoint(rt);
+    let fr = *rt.frames.last().expect("native code without a frame");
+    let func: &Function = &*fr.func.as_ptr();
+    let child = func.children[proto as usize];
+    let caps = &child.as_ref().proto.captures;
+    let upvals: Box<[Value]> = caps
+        .iter()
+        .map(|c| match *c {
+            Capture::Reg(r) => *base.add(r as usize),
+            Capture::Upval(u) => fr.closure.upvals[u as usize],
+        })
+        .collect();
+    *dst = Value::Closure(rt.heap.alloc_closure(child, upvals));
 }
 
 /// A call from native code. If the callee (the closure in `*slot`, with

@@ -14,10 +14,11 @@
 //!
 //! Common instructions get inline fast paths with type checks (int and
 //! float arithmetic with overflow checks, comparisons and fused branches,
-//! moves, globals, upvalues and cells, list and vector access, calls,
-//! returns and tail calls between compiled functions); their slow paths
-//! call the runtime's helpers (`claudelang_runtime::tier`), which produce
-//! exactly the interpreter's results and errors. Rare instructions and the
+//! moves, globals, upvalues and cells, list and vector access, builtins as
+//! values, calls, returns and tail calls between compiled functions); their
+//! slow paths, and the allocation of lists, closures and cells, call the
+//! runtime's helpers (`claudelang_runtime::tier`), which produce exactly
+//! the interpreter's results and errors. Effects, `match` failures and the
 //! unusual cases of calls leave to the interpreter, which runs them and
 //! re-enters native code at the next call boundary or loop back-edge. So
 //! every function is compilable, and results and errors are the
@@ -26,7 +27,7 @@
 //! One `translate_*` method per kind of instruction, as in the Cranelift
 //! JIT demo's `FunctionTranslator`.
 
-use claudelang_frontend::builtins::B;
+use claudelang_frontend::builtins::{BuiltinKind, B, BUILTINS};
 use claudelang_frontend::bytecode::{Op, Proto};
 use claudelang_runtime::tier::*;
 use claudelang_runtime::value::{TAG_BOOL, TAG_EMPTY, TAG_FLOAT, TAG_INT, TAG_NIL};
@@ -72,6 +73,9 @@ struct Helpers {
     tail: SigRef,
     run_tail: SigRef,
     entry: SigRef,
+    make_list: SigRef,
+    new_cell: SigRef,
+    closure: SigRef,
 }
 
 /// Addresses of the stubs compiled into the same module
@@ -134,6 +138,9 @@ pub fn translate(
         tail: b.import_signature(sig(&[ptr, ptr, i32t, i32t], Some(i32t))),
         run_tail: b.import_signature(sig(&[ptr], Some(types::I64))),
         entry: b.import_signature(entry_signature(call_conv, ptr)),
+        make_list: b.import_signature(sig(&[ptr, ptr, i32t, ptr], None)),
+        new_cell: b.import_signature(sig(&[ptr, ptr], None)),
+        closure: b.import_signature(sig(&[ptr, i32t, ptr, ptr], None)),
     };
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -958,14 +965,30 @@ impl Tx<'_> {
 
             Op::TailCall { base, nargs } => self.translate_tail_call(base, nargs),
 
-            // Allocation of closures and cells, effects and rare
-            // instructions: the interpreter runs them.
-            Op::Effect { .. }
-            | Op::MakeList { .. }
-            | Op::Closure { .. }
-            | Op::NewCell { .. }
-            | Op::LoadBuiltin { .. }
-            | Op::NoMatch { .. } => self.exit_here(),
+            Op::LoadBuiltin { dst, id } => self.translate_load_builtin(dst, id),
+            // Allocations: through the runtime, which polls the safepoint
+            // first as the interpreter does (they cannot fail).
+            Op::MakeList { dst, base, n } => {
+                let (rt, items, dstp) = (self.rt, self.addr(base), self.addr(dst));
+                let n = self.b.ins().iconst(types::I32, n as i64);
+                self.helper(self.helpers.make_list, rt_make_list as *const () as usize, &[rt, items, n, dstp]);
+                self.goto_next();
+            }
+            Op::NewCell { dst } => {
+                let (rt, dstp) = (self.rt, self.addr(dst));
+                self.helper(self.helpers.new_cell, rt_new_cell as *const () as usize, &[rt, dstp]);
+                self.goto_next();
+            }
+            Op::Closure { dst, proto } => {
+                let (rt, base, dstp) = (self.rt, self.base, self.addr(dst));
+                let p = self.b.ins().iconst(types::I32, proto as i64);
+                self.helper(self.helpers.closure, rt_closure as *const () as usize, &[rt, p, base, dstp]);
+                self.goto_next();
+            }
+            // Effects run host handlers that may reach anything in the
+            // runtime (and are rare in hot code); `NoMatch` only raises an
+            // error. The interpreter runs both.
+            Op::Effect { .. } | Op::NoMatch { .. } => self.exit_here(),
         }
     }
 
@@ -1229,6 +1252,27 @@ impl Tx<'_> {
 
     fn translate_load_tag(&mut self, dst: u16, tag: u8) {
         self.store_tag(dst, tag);
+        self.goto_next();
+    }
+
+    /// A builtin as a value, as the interpreter loads it: a prelude
+    /// builtin (`map`...) is its closure, read from the runtime's prelude
+    /// table when the instruction runs; any other is `Builtin(id)`, a
+    /// constant.
+    fn translate_load_builtin(&mut self, dst: u16, id: u16) {
+        match BUILTINS.get(id as usize).map(|b| b.1) {
+            Some(BuiltinKind::Prelude) => {
+                let table = self.b.ins().load(self.ptr, mem(), self.rt, PRELUDE_PTR_OFFSET);
+                self.copy_from(table, id as i32 * SLOT, dst);
+            }
+            Some(_) => {
+                self.store_tag(dst, TAG_BUILTIN as u8);
+                let v = self.b.ins().iconst(types::I64, id as i64);
+                self.b.ins().store(mem(), v, self.base, Self::off(dst) + PAYLOAD);
+            }
+            // Not a builtin id: the interpreter says what is wrong.
+            None => return self.exit_here(),
+        }
         self.goto_next();
     }
 

@@ -336,7 +336,8 @@ fn writes(op: Op) -> Writes {
         | Cons { dst, .. }
         | IsEmpty { dst, .. }
         | Head { dst, .. }
-        | Tail { dst, .. } => Writes::Reg(dst),
+        | Tail { dst, .. }
+        | MakeList { dst, .. } => Writes::Reg(dst),
         // The callee's frame (or the builtin's arguments and result) lies
         // at and above `base`.
         Call { base, .. } | CallBuiltin { base, .. } | Effect { base, .. } => Writes::From(base),

@@ -1,0 +1,15 @@
+; a closure made in a hot loop reads a let binding before its init: the
+; binding's cell, made fresh on every iteration, starts uninitialized
+(define (probe n bad)
+  (let ((s 0))
+    (dotimes (i n)
+      (let ((get (lambda () (+ later i)))
+            (v (if (= i bad) (get) 0))
+            (later [i 5]))
+        (set! s (+ s (car later) v))
+        (set! get nil)))
+    s))
+(print (probe 30000 -1))
+(print "next")
+(print (probe 30000 25000))
+(print "not reached")

@@ -1,0 +1,63 @@
+; list literals with computed items, [a b ...] (MakeList), built in hot
+; loops: native code builds them itself; every list must hold exactly the
+; registers' values of its iteration
+(define (pairs n)
+  (let ((i 0) (acc []))
+    (while (< i n)
+      (set! acc [i (* i 2) acc])
+      (set! i (+ i 1)))
+    acc))
+(define (depth l)
+  (let ((d 0))
+    (while (not (empty? l))
+      (set! d (+ d 1))
+      (set! l (nth l 2)))
+    d))
+(define p (pairs 30000))
+(print (take p 2) (depth p))
+
+; items of every kind, nested literals, and the loop counter itself
+(define (mixed n)
+  (let ((out []) (f 0.5) (s "s"))
+    (dotimes (i n)
+      (set! f (+ f 1.0))
+      (let ((row [i f s 'sym nil true [] [i] [[i] (- i)] (list i)]))
+        (if (= (mod i 10000) 0) (set! out (cons row out)))))
+    (reverse out)))
+(print (mixed 30001))
+
+; a literal built from the same register twice, into a register it reads
+(define (self-ref n)
+  (let ((x 1) (total 0))
+    (dotimes (i n)
+      (set! x [x x])
+      (set! total (+ total (length x)))
+      (set! x i))
+    [x total]))
+(print (self-ref 25000))
+
+; a wide literal (many registers)
+(define (wide n)
+  (let ((sum 0) (last []))
+    (dotimes (i n)
+      (set! last [i 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 (+ i 20)])
+      (set! sum (+ sum (fold + 0 last))))
+    [sum (length last) (car last) (nth last 20)]))
+(print (wide 100000))
+
+; int registers stay ints across the builds (the loop's counters)
+(define (zip-count n)
+  (let ((i 0) (j n) (k 0))
+    (while (< i n)
+      (let ((l [i j]))
+        (if (= (car l) (car (cdr l))) (set! k (+ k 1))))
+      (set! i (+ i 1))
+      (set! j (- j 1)))
+    [i j k]))
+(print (zip-count 40000) (zip-count 40001))
+
+; at top level, in a dotimes that tiers up while it runs
+(define acc [])
+(dotimes (i 100000)
+  (set! acc [(+ i 1) (if (empty? acc) 0 (car acc))]))
+(print acc)
