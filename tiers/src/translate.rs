@@ -1132,36 +1132,35 @@ impl Tx<'_> {
         let not_builtin = self.cold();
         self.b.ins().brif(is_builtin, builtin, &[], not_builtin, &[]);
         self.b.switch_to_block(builtin);
-        if native_callers_only && !self.int_only {
-            let from_interp = self.entered_by_interpreter();
-            let native = self.cold();
-            let out = self.cold();
-            self.b.ins().brif(from_interp, out, &[], native, &[]);
-            self.b.switch_to_block(out);
-            self.exit_here();
-            self.b.switch_to_block(native);
-        }
         if self.int_only {
             let d = self.deopt_block();
             self.b.ins().jump(d, &[]);
-        } else {
-            let (rt, slot) = (self.rt, self.addr(base));
-            let n = self.b.ins().iconst(types::I32, nargs as i64);
-            let st = self.helper(self.helpers.call_value, rt_call_value as *const () as usize, &[rt, slot, n]).unwrap();
-            // 0: done; 1: an error is pending; 2: left to the interpreter
-            // (`apply`, the wrong number of arguments).
-            let not_done = self.cold();
-            self.b.ins().brif(st, not_done, &[], done, &[]);
-            self.b.switch_to_block(not_done);
-            let left = self.b.ins().icmp_imm_s(IntCC::Equal, st, 2);
-            let out = self.cold();
-            let err = self.cold();
-            self.b.ins().brif(left, out, &[], err, &[]);
-            self.b.switch_to_block(out);
-            self.exit_here();
-            self.b.switch_to_block(err);
-            self.status(STATUS_ERROR);
+            return not_builtin;
         }
+        let native = self.cold();
+        let out = self.cold();
+        if native_callers_only {
+            let from_interp = self.entered_by_interpreter();
+            self.b.ins().brif(from_interp, out, &[], native, &[]);
+        } else {
+            self.b.ins().jump(native, &[]);
+        }
+        self.b.switch_to_block(native);
+        let (rt, slot) = (self.rt, self.addr(base));
+        let n = self.b.ins().iconst(types::I32, nargs as i64);
+        let st = self.helper(self.helpers.call_value, rt_call_value as *const () as usize, &[rt, slot, n]).unwrap();
+        // 0: done; 1: an error is pending; 2: left to the interpreter
+        // (`apply`, the wrong number of arguments).
+        let not_done = self.cold();
+        self.b.ins().brif(st, not_done, &[], done, &[]);
+        self.b.switch_to_block(not_done);
+        let left = self.b.ins().icmp_imm_s(IntCC::Equal, st, 2);
+        let err = self.cold();
+        self.b.ins().brif(left, out, &[], err, &[]);
+        self.b.switch_to_block(err);
+        self.status(STATUS_ERROR);
+        self.b.switch_to_block(out);
+        self.exit_here();
         not_builtin
     }
 
