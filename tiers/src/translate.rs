@@ -1183,8 +1183,11 @@ impl Tx<'_> {
 
     /// A tail call: `rt_tail` replaces our frame with the callee's and we
     /// return `STATUS_TAIL` so that whoever called us runs it (see
-    /// `rt_tail`). Cases it does not take (not a closure, arity mismatch,
-    /// rest parameters, no stack room) leave to the interpreter.
+    /// `rt_tail`). A builtin callee runs here first (`call_builtin_value`:
+    /// checked before the helper call, so that the frame base need not
+    /// live across it); the cases `rt_tail` does not take (not a closure,
+    /// arity mismatch, rest parameters, no stack room) leave to the
+    /// interpreter.
     fn translate_tail_call(&mut self, base: u16, nargs: u16) {
         // A builtin callee runs to completion: return its value.
         let tag = self.tag(base);
