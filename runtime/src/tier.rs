@@ -76,7 +76,8 @@ pub const NATIVE_CALL: u32 = 1 << 31;
 pub const FEEDBACK_FLOAT: u16 = 1;
 /// Anything else: mixed or non-numeric operands, or an int overflow. On a
 /// `Call`: the callee was a builtin (or host function) value, such as
-/// `car` passed to `map`; zero there means only closures were called.
+/// `car` passed to `map`; zero there means no builtin was called (only
+/// closures, or values that are not functions at all).
 /// The same on a `TailCall`.
 pub const FEEDBACK_OTHER: u16 = 2;
 /// On a loop header's instruction: native code's guard at the loop entry

@@ -21,7 +21,9 @@ pub struct TierConfig {
     /// off and ask again later rather than block the program.
     pub queue_capacity: usize,
     /// Failed compiles are retried after this many further calls (or
-    /// back-edges), doubled per failure in a row ...
+    /// back-edges), doubled per failure in a row ... (Also how often a
+    /// queued function checks in with the manager, and how long a
+    /// function waits when the compile queue is full.)
     pub retry_backoff: u64,
     /// ... and given up on (blacklisted) after this many failures.
     pub max_failures: u32,

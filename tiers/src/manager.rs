@@ -318,7 +318,7 @@ impl TierHooks for TierManager {
                     feedback: func.feedback.iter().map(|c| c.get()).collect(),
                     feedback_cells: func.feedback.as_ptr() as usize,
                     speculate: speculate(record.recompiles, &self.config),
-                    inject_failure: record.failures < self.config.fail_compiles,
+                    inject_failure: record.compiles < self.config.fail_compiles,
                     queued_at: Instant::now(),
                     waiter,
                 };
