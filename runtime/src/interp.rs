@@ -176,12 +176,27 @@ impl Runtime {
     /// arguments above `stack[slot]`, whose number it has already been
     /// checked for. For the interpreter's calls and native code's
     /// (`tier::rt_call_value`).
+    ///
+    /// A host function that panics raises a runtime error instead: the
+    /// panic must not unwind through the runtime's frames, nor out of
+    /// native code (which would abort the process).
     pub(crate) fn run_builtin(&mut self, id: u16, slot: usize, nargs: usize) -> Result<Value, Exn> {
         let args = slot + 1..slot + 1 + nargs;
         if let Some(h) = (id as usize).checked_sub(BUILTINS.len()) {
             let f = self.host_fns[h].f.clone();
             let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
-            return f(&mut ctx, &self.stack[args]).map_err(exn);
+            let args = &self.stack[args];
+            return match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut ctx, args))) {
+                Ok(r) => r.map_err(exn),
+                Err(p) => {
+                    let why = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".into());
+                    Err(exn(format!("host function {} panicked: {why}", self.names.builtin(id))))
+                }
+            };
         }
         let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };
         call_native(id, &mut ctx, &self.stack[args])

@@ -86,6 +86,23 @@ fn bad_input_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn a_panicking_host_function_is_a_runtime_error() {
+    let mut rt = Runtime::new();
+    rt.register_fn("boom", 1, Some(1), |_, args| match args[0] {
+        Value::Int(0) => panic!("zero is not allowed"),
+        v => Ok(v),
+    })
+    .unwrap();
+    let err = rt.eval("p.cl", "(define (f x) (boom x)) (f 1) (f 0)").unwrap_err();
+    assert!(err.is_runtime());
+    assert!(err.to_string().contains("host function boom panicked: zero is not allowed"), "{err}");
+    assert!(err.to_string().contains("p.cl:1:15"), "{err}");
+    // The runtime stays usable.
+    let v = rt.eval("ok.cl", "(f 7)").unwrap();
+    assert!(matches!(v, Value::Int(7)));
+}
+
+#[test]
 fn frame_limit_is_configurable() {
     let mut rt = Runtime::with_config(claudelang_runtime::Config { max_frames: 500, ..Default::default() });
     rt.eval("d.cl", "(define (deep n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))").unwrap();

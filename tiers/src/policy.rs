@@ -1,7 +1,9 @@
-//! The tiering policy: given a function's state and why it is hot, decide
-//! what to do. Small and separate from the mechanism (the V8
-//! `TieringManager` / HotSpot `CompilationPolicy` shape): one entry point,
-//! one decision value with its reason.
+//! The tiering policy: given a function's state and what just happened to
+//! it (it went hot, a compile failed, its code deoptimized, the queue was
+//! full), decide what to do. Small, pure and separate from the mechanism
+//! (the V8 `TieringManager` / HotSpot `CompilationPolicy` shape): every
+//! decision is one `TierDecision` value with its reason, which the manager
+//! carries out.
 
 use crate::config::TierConfig;
 

@@ -320,10 +320,16 @@ fn call_sites_that_call_builtins_and_host_functions_run_them_natively() {
         Err(Error::Runtime(e)) => e.render(),
         other => panic!("{other:?}"),
     };
+    let boom = |_: &mut claudelang_runtime::builtins::NativeCtx, _: &[Value]| -> Result<Value, String> { panic!("boom") };
+    rt.register_fn("boom", 1, Some(1), boom).unwrap();
     let mut reference = Runtime::new();
     reference.register_fn("twice", 1, Some(1), |_, _| Err("twice wants an int".into())).unwrap();
+    reference.register_fn("boom", 1, Some(1), boom).unwrap();
     reference.eval("c.cl", "(define (call f x) (f x))").unwrap();
-    for src in ["(call car 5)", "(call twice 'a)", "(call cons 1)", "(call apply car)"] {
+    // A host function that panics under native code (`call` is called
+    // natively, not in tail position): an error, as in the interpreter,
+    // not an abort.
+    for src in ["(call car 5)", "(call twice 'a)", "(call cons 1)", "(call apply car)", "(+ 0 (call boom 1))"] {
         assert_eq!(err(&mut rt, src), err(&mut reference, src), "{src}");
     }
     let v = rt.eval("a.cl", "(call (lambda (x) (apply + x)) (list 1 2 3))").unwrap();
