@@ -73,7 +73,7 @@ pub fn tier_event_json(e: &TierEvent, thread: &str) -> String {
         EventKind::Failed { error } => write!(s, "\"compile-failed\",\"error\":{}", quote(error)),
         EventKind::Blacklisted => write!(s, "\"blacklisted\""),
         EventKind::OsrEntry { pc } => write!(s, "\"osr-entry\",\"pc\":{pc}"),
-        EventKind::Deopt { pc } => write!(s, "\"deopt\",\"pc\":{pc},\"reason\":\"type-guard\""),
+        EventKind::Deopt { pc, reason } => write!(s, "\"deopt\",\"pc\":{pc},\"reason\":\"{reason}\""),
         EventKind::Invalidated { deopts } => write!(s, "\"invalidated\",\"deopts\":{deopts}"),
     };
     s.push('}');

@@ -5,6 +5,7 @@
 
 use crate::compiler::{CompileThread, Done, Job};
 use crate::config::TierConfig;
+use claudelang_frontend::bytecode::Op;
 use crate::policy::{after_deopt, after_failure, decide, queue_full, speculate, Action, TierDecision, TierState};
 use claudelang_runtime::function::Function;
 use claudelang_runtime::tier::{Hot, TierHooks};
@@ -36,7 +37,9 @@ pub enum EventKind {
     Failed { error: String },
     Blacklisted,
     OsrEntry { pc: u32 },
-    Deopt { pc: u32 },
+    /// `reason`: `type-guard` (operand types), or `callee-guard` (a call
+    /// site that had only called closures met a builtin).
+    Deopt { pc: u32, reason: &'static str },
     /// Code thrown away after too many deopts; recompiles when hot again.
     Invalidated { deopts: u64 },
 }
@@ -63,7 +66,7 @@ impl TierEvent {
             EventKind::Failed { error } => format!("failed      {} error={error:?}", self.function),
             EventKind::Blacklisted => format!("blacklisted {}", self.function),
             EventKind::OsrEntry { pc } => format!("osr-entry   {} @pc={pc}", self.function),
-            EventKind::Deopt { pc } => format!("deopt       {} @pc={pc} reason=type-guard", self.function),
+            EventKind::Deopt { pc, reason } => format!("deopt       {} @pc={pc} reason={reason}", self.function),
             EventKind::Invalidated { deopts } => format!("invalidated {} deopts={deopts}", self.function),
         };
         format!("[tier] {t:>10.3}ms {what}")
@@ -374,7 +377,11 @@ impl TierHooks for TierManager {
 
     fn on_deopt(&mut self, func: &Function, pc: u32) {
         self.drain_done();
-        self.event(func, EventKind::Deopt { pc });
+        let reason = match func.proto.code.get(pc as usize) {
+            Some(Op::Call { .. } | Op::TailCall { .. }) => "callee-guard",
+            _ => "type-guard",
+        };
+        self.event(func, EventKind::Deopt { pc, reason });
         let Some(r) = self.records.get_mut(&func.id) else { return };
         r.deopts_since_install += 1;
         let decision = match after_deopt(r.deopts_since_install, &self.config) {

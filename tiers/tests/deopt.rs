@@ -698,7 +698,7 @@ fn entering_a_loop_whose_counter_turned_float_deoptimizes_at_the_header() {
         .iter()
         .filter(|e| e.function.starts_with("f ("))
         .filter_map(|e| match e.kind {
-            EventKind::Deopt { pc } => Some(pc),
+            EventKind::Deopt { pc, .. } => Some(pc),
             _ => None,
         })
         .collect();
