@@ -7,6 +7,15 @@ use claudelang_frontend::source::{SourceFile, Span};
 use std::fmt;
 use std::sync::Arc;
 
+/// The message a caught panic carried (`std::panic::catch_unwind`'s
+/// payload), for errors that report it.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 /// An error raised below the VM, before it knows where it happened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exn {

@@ -188,14 +188,11 @@ impl Runtime {
             let args = &self.stack[args];
             return match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut ctx, args))) {
                 Ok(r) => r.map_err(exn),
-                Err(p) => {
-                    let why = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "no message".into());
-                    Err(exn(format!("host function {} panicked: {why}", self.names.builtin(id))))
-                }
+                Err(p) => Err(exn(format!(
+                    "host function {} panicked: {}",
+                    self.names.builtin(id),
+                    crate::error::panic_message(&*p)
+                ))),
             };
         }
         let mut ctx = NativeCtx { heap: &mut self.heap, names: &mut self.names, out: &mut *self.out };

@@ -225,7 +225,7 @@ impl CompileThread {
                     })
                     .unwrap_or_else(|p| {
                         ctx = module.make_context();
-                        Err(format!("code generator panicked: {}", panic_message(&p)))
+                        Err(format!("code generator panicked: {}", claudelang_runtime::error::panic_message(&*p)))
                     });
                     let done = Done {
                         func_id: job.func_id,
@@ -291,13 +291,6 @@ impl Drop for CompileThread {
             unsafe { module.free_memory() };
         }
     }
-}
-
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Compiles `protos` (and their nested functions) for `triple` into a

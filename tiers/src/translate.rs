@@ -345,7 +345,7 @@ pub fn translate(
         }
         // A register loop's only entry from outside is its header's guard.
         if let Some((c, start)) = tx.reg_loop_at[i].and_then(|l| tx.counters[l]) {
-            let v = tx.b.use_var(tx.vars[c.reg as usize].expect("a counter is tracked"));
+            let v = tx.counter_value(c);
             tx.b.def_var(start, v);
         }
         let header = tx.blocks[i];
@@ -688,12 +688,17 @@ impl Tx<'_> {
         }
         self.b.ins().return_(&[status]);
     }
+    /// The current value of counted loop counter `c` (always in a register).
+    fn counter_value(&mut self, c: crate::types::Counter) -> Value {
+        self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"))
+    }
+
     /// The back-edges register loop `l` has taken since it was entered, if
     /// it is counted: how far its counter has moved, less one if this
     /// iteration has already `stepped`.
     fn counted_iterations(&mut self, l: usize, stepped: bool) -> Option<Value> {
         let (c, start) = self.counters[l]?;
-        let now = self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"));
+        let now = self.counter_value(c);
         let from = self.b.use_var(start);
         let moved = if c.step > 0 { self.b.ins().isub(now, from) } else { self.b.ins().isub(from, now) };
         Some(if stepped { self.b.ins().iadd_imm_s(moved, -1) } else { moved })
@@ -1799,7 +1804,7 @@ impl Tx<'_> {
         // or a counted loop's counter, which also tells, when the loop is
         // left, how many back-edges it took (so nothing else counts them).
         let ticker = match self.reg_loop().and_then(|l| self.counters[l]) {
-            Some((c, _)) => Some(self.b.use_var(self.vars[c.reg as usize].expect("a counter is tracked"))),
+            Some((c, _)) => Some(self.counter_value(c)),
             None => {
                 let e = self.edges.expect("functions with back-edges count them");
                 let n = self.b.use_var(e);
